@@ -1,0 +1,12 @@
+/**
+ * @effect-kube/core — kinds, schemas, keys, selectors and typed errors.
+ *
+ * @since 0.1.0
+ */
+export * as Errors from "./Errors.js"
+export * as Meta from "./Meta.js"
+export * as Patch from "./Patch.js"
+export * as Resource from "./Resource.js"
+export * as WatchEvent from "./WatchEvent.js"
+export type { KubeObject, ObjectMeta, PartialObjectMetadata } from "./Meta.js"
+export type { KubeError } from "./Errors.js"
