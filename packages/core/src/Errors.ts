@@ -131,6 +131,11 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
   readonly message: string
   readonly kind?: string
   readonly key?: string
+  /**
+   * `metadata.resourceVersion` of the object that failed to decode, when it had one: lets a
+   * watcher skip past a malformed object instead of re-reading it forever.
+   */
+  readonly resourceVersion?: string
   readonly cause?: unknown
 }> {
   readonly retryable = false

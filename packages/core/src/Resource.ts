@@ -70,6 +70,33 @@ export interface Resource<A extends KubeObject = KubeObject, I = unknown> {
 }
 
 /**
+ * Any resource, whatever it decodes to: its API placement and a decode into {@link KubeObject}.
+ * Every `Resource<A, I>` is assignable to it (a `Resource` is invariant in `A`, so
+ * `Resource<KubeObject>` cannot hold typed kinds); use it for heterogeneous lists such as
+ * `Kinds.all` or a controller's `owns`.
+ *
+ * @example
+ * const watched: ReadonlyArray<Resource.Any> = [Kinds.ConfigMap, Kinds.Deployment]
+ * @since 0.1.0
+ */
+export interface Any {
+  readonly _tag: "Resource"
+  readonly group: string
+  readonly version: string
+  readonly apiVersion: string
+  readonly kind: string
+  readonly listKind: string
+  readonly plural: string
+  readonly singular: string
+  readonly scope: Scope
+  readonly shortNames: ReadonlyArray<string>
+  readonly categories: ReadonlyArray<string>
+  readonly subresources: Subresources
+  readonly typed: boolean
+  readonly decode: (u: unknown) => Either.Either<KubeObject, DecodeError>
+}
+
+/**
  * The decoded type of a resource.
  *
  * @since 0.1.0
@@ -139,6 +166,7 @@ export const make = <A extends KubeObject, I>(info: KindInfo, schema: Schema.Sch
             message: `${kind} does not match its schema: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
             kind,
             key: keyHint(u),
+            resourceVersion: resourceVersionHint(u),
             cause: error
           })
       ),
@@ -154,6 +182,12 @@ export const make = <A extends KubeObject, I>(info: KindInfo, schema: Schema.Sch
           })
       )
   }
+}
+
+const resourceVersionHint = (u: unknown): string | undefined => {
+  if (!isKubeObject(u)) return undefined
+  const rv = u.metadata.resourceVersion
+  return typeof rv === "string" && rv !== "" ? rv : undefined
 }
 
 const keyHint = (u: unknown): string | undefined => {
@@ -286,8 +320,7 @@ export const unstructured = (info: KindInfo): Resource<KubeObject, KubeObject> =
  * const raw = Resource.untyped(Kinds.ConfigMap)
  * @since 0.1.0
  */
-export const untyped = <A extends KubeObject, I>(resource: Resource<A, I>): Resource<KubeObject, KubeObject> =>
-  unstructured(resource)
+export const untyped = (resource: Any): Resource<KubeObject, KubeObject> => unstructured(resource)
 
 /**
  * The `group/version/kind` triple as one string, for logs and map keys.

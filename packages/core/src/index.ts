@@ -4,7 +4,12 @@
  * @since 0.1.0
  */
 export * as Errors from "./Errors.js"
+export * as FieldSelector from "./FieldSelector.js"
+export * as Kinds from "./Kinds.js"
+export * as LabelSelector from "./LabelSelector.js"
 export * as Meta from "./Meta.js"
+export * as Names from "./Names.js"
+export * as ObjectKey from "./ObjectKey.js"
 export * as Patch from "./Patch.js"
 export * as Resource from "./Resource.js"
 export * as WatchEvent from "./WatchEvent.js"
