@@ -37,8 +37,12 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"go.etcd.io/etcd/client/pkg/v3/logutil"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	"k8s.io/component-base/cli/globalflag"
 	basecompatibility "k8s.io/component-base/compatibility"
@@ -46,6 +50,7 @@ import (
 	"k8s.io/component-base/logs"
 	logsapi "k8s.io/component-base/logs/api/v1"
 	_ "k8s.io/component-base/logs/json/register" // JSON log format, as in the real binary
+	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app/options"
 )
@@ -64,18 +69,19 @@ type readyLine struct {
 }
 
 type config struct {
-	port          int
-	controlPort   int
-	etcdPort      int
-	dataDir       string
-	token         string
-	watchCache    bool
-	etcdLogLevel  string
-	readyTimeout  time.Duration
-	stdinEOF      string
-	extraArgs     []string
-	keepDataDir   bool // dataDir was given by the user
-	printStartLog bool
+	port            int
+	controlPort     int
+	etcdPort        int
+	dataDir         string
+	token           string
+	watchCache      bool
+	etcdLogLevel    string
+	readyTimeout    time.Duration
+	shutdownTimeout time.Duration
+	stdinEOF        string
+	extraArgs       []string
+	keepDataDir     bool // dataDir was given by the user
+	printStartLog   bool
 }
 
 var logger = log.New(os.Stderr, "kube-apiserver-test: ", log.LstdFlags|log.Lmicroseconds)
@@ -86,6 +92,9 @@ func main() {
 
 func run() int {
 	cfg, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -125,10 +134,24 @@ func run() int {
 	}
 	defer cleanupDir()
 
-	// stop is closed on SIGTERM/SIGINT, on stdin EOF, or when a component dies.
+	// ctx is cancelled on SIGTERM/SIGINT/SIGHUP, on stdin EOF, or when a component dies.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	watchSignals(ctx, cancel, cleanupDir)
+	// kube-apiserver calls klog.Fatal (os.Exit(255)) when it is stopped while still
+	// starting (e.g. "PostStartHook ... failed: context canceled"), skipping our
+	// deferred cleanup. Clean up there too, and count a requested stop as a clean exit.
+	klog.OsExit = func(code int) {
+		if ctx.Err() != nil && requestedStop(context.Cause(ctx)) {
+			logger.Printf("kube-apiserver aborted its startup on shutdown")
+			printJSON(readyLine{Ready: false, Error: context.Cause(ctx).Error()})
+			code = 0
+		} else {
+			printJSON(readyLine{Ready: false, Error: fmt.Sprintf("kube-apiserver exited with code %d (see stderr)", code)})
+		}
+		cleanupDir()
+		os.Exit(code)
+	}
 	watchStdin(cfg.stdinEOF, cancel)
 
 	token, err := ensureToken(cfg)
@@ -149,16 +172,37 @@ func run() int {
 		return fail(err)
 	}
 
-	etcd, etcdURL, err := startEtcd(cfg)
+	// Bind our listeners first: a taken --port fails before anything starts.
+	tcpLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.port)))
+	if err != nil {
+		return fail(fmt.Errorf("apiserver listener: %w", err))
+	}
+	apiLn := newTrackingListener(tcpLn)
+	controlLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.controlPort)))
+	if err != nil {
+		return fail(fmt.Errorf("control listener: %w", err))
+	}
+
+	etcdLevel, err := zap.ParseAtomicLevel(cfg.etcdLogLevel)
+	if err != nil {
+		return fail(fmt.Errorf("--etcd-log-level: %w", err))
+	}
+	etcd, etcdURL, err := startEtcd(cfg, etcdLevel)
 	if err != nil {
 		return fail(fmt.Errorf("starting etcd: %w", err))
 	}
-	etcdStopped := false
+	var etcdClient *clientv3.Client
+	var etcdOnce sync.Once
 	stopEtcd := func() {
-		if !etcdStopped {
-			etcdStopped = true
+		etcdOnce.Do(func() {
+			if etcdClient != nil {
+				_ = etcdClient.Close()
+			}
+			// Closing etcd makes its serve loops log "use of closed network connection"
+			// errors; they are expected, so silence etcd from here on.
+			etcdLevel.SetLevel(zapcore.FatalLevel)
 			etcd.Close()
-		}
+		})
 	}
 	defer stopEtcd()
 	go func() {
@@ -170,7 +214,7 @@ func run() int {
 	}()
 	logger.Printf("etcd ready at %s (%.2fs)", etcdURL, time.Since(start).Seconds())
 
-	etcdClient, err := clientv3.New(clientv3.Config{
+	etcdClient, err = clientv3.New(clientv3.Config{
 		Endpoints:   []string{etcdURL},
 		DialTimeout: 5 * time.Second,
 		Logger:      etcd.GetLogger().Named("control-client"),
@@ -178,21 +222,12 @@ func run() int {
 	if err != nil {
 		return fail(fmt.Errorf("etcd client: %w", err))
 	}
-	defer etcdClient.Close()
 
-	controlLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.controlPort)))
-	if err != nil {
-		return fail(fmt.Errorf("control listener: %w", err))
-	}
 	controlSrv := &http.Server{Handler: controlHandler(etcdClient), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = controlSrv.Serve(controlLn) }()
 	defer controlSrv.Close()
 	controlURL := "http://" + controlLn.Addr().String()
 
-	apiLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.port)))
-	if err != nil {
-		return fail(fmt.Errorf("apiserver listener: %w", err))
-	}
 	apiPort := apiLn.Addr().(*net.TCPAddr).Port
 	apiURL := "https://" + apiLn.Addr().String()
 
@@ -233,8 +268,13 @@ func run() int {
 	caFile := filepath.Join(certDir, "apiserver.crt")
 	if err := waitReady(ctx, apiURL, token, cfg.readyTimeout); err != nil {
 		cancel(err)
-		shutdown(apiErr, stopEtcd)
-		return fail(err)
+		logger.Printf("not ready: %v", err)
+		printJSON(readyLine{Ready: false, Error: err.Error()})
+		shutdown(apiErr, apiLn, stopEtcd, cfg.shutdownTimeout)
+		if requestedStop(context.Cause(ctx)) {
+			return 0
+		}
+		return 1
 	}
 	logger.Printf("kube-apiserver ready at %s (%.2fs after start)", apiURL, time.Since(start).Seconds())
 	printJSON(readyLine{
@@ -252,25 +292,110 @@ func run() int {
 	cause := context.Cause(ctx)
 	logger.Printf("shutting down: %v", cause)
 	_ = controlSrv.Close()
-	shutdown(apiErr, stopEtcd)
-	var sig signalCause
-	if errors.As(cause, &sig) || errors.Is(cause, errStdinClosed) {
+	shutdown(apiErr, apiLn, stopEtcd, cfg.shutdownTimeout)
+	if requestedStop(cause) {
 		return 0
 	}
 	return 1
 }
 
-// shutdown waits (bounded) for the apiserver goroutine to return, then stops etcd.
-func shutdown(apiErr <-chan error, stopEtcd func()) {
-	select {
-	case err := <-apiErr:
-		if err != nil {
-			logger.Printf("kube-apiserver exited: %v", err)
+// requestedStop tells whether a shutdown cause was asked for (signal, stdin EOF) as
+// opposed to a failure.
+func requestedStop(cause error) bool {
+	var sig signalCause
+	return errors.As(cause, &sig) || errors.Is(cause, errStdinClosed)
+}
+
+// shutdown waits for the apiserver goroutine to return, then stops etcd.
+//
+// kube-apiserver's graceful termination waits up to --request-timeout (60s) for open
+// connections, and a watch only ends when its client closes it. A test server must not
+// take that long: after drain, the connections still open (watches) are closed, as if
+// the apiserver had been killed, which lets it finish its own shutdown (stop its
+// storage, close its etcd clients) so that etcd can stop at once.
+func shutdown(apiErr <-chan error, apiLn *trackingListener, stopEtcd func(), drain time.Duration) {
+	t0 := time.Now()
+	wait := func(d time.Duration) bool {
+		select {
+		case err := <-apiErr:
+			if err != nil {
+				logger.Printf("kube-apiserver exited: %v", err)
+			} else {
+				logger.Printf("kube-apiserver stopped (%.2fs)", time.Since(t0).Seconds())
+			}
+			return true
+		case <-time.After(d):
+			return false
 		}
-	case <-time.After(30 * time.Second):
-		logger.Printf("kube-apiserver did not stop within 30s; stopping etcd anyway")
 	}
-	stopEtcd()
+	if !wait(drain) {
+		n := apiLn.closeAll()
+		logger.Printf("kube-apiserver still draining after %s: closed %d open connection(s)", drain, n)
+		if !wait(10 * time.Second) {
+			logger.Printf("kube-apiserver did not stop; stopping etcd anyway")
+		}
+	}
+	t1 := time.Now()
+	done := make(chan struct{})
+	go func() { stopEtcd(); close(done) }()
+	select {
+	case <-done:
+		logger.Printf("etcd stopped (%.2fs)", time.Since(t1).Seconds())
+	case <-time.After(10 * time.Second):
+		logger.Printf("etcd did not stop within 10s; exiting anyway")
+	}
+}
+
+// trackingListener remembers the connections it accepted so that shutdown can close
+// the ones kube-apiserver would otherwise wait on (open watches).
+type trackingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func newTrackingListener(l net.Listener) *trackingListener {
+	return &trackingListener{Listener: l, conns: map[net.Conn]struct{}{}}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, l: l}
+	l.mu.Lock()
+	l.conns[tc] = struct{}{}
+	l.mu.Unlock()
+	return tc, nil
+}
+
+func (l *trackingListener) closeAll() int {
+	l.mu.Lock()
+	conns := make([]net.Conn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	return len(conns)
+}
+
+type trackedConn struct {
+	net.Conn
+	l    *trackingListener
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
 
 func parseFlags(argv []string) (*config, error) {
@@ -289,8 +414,9 @@ func parseFlags(argv []string) (*config, error) {
 	fs.StringVar(&cfg.token, "token", "", "admin bearer token (group system:masters); default: reuse the one in --data-dir, else random")
 	fs.BoolVar(&cfg.watchCache, "watch-cache", true, "enable the apiserver watch cache (as in real clusters); "+
 		"with it, watches from old resourceVersions are served from the cache, not etcd")
-	fs.StringVar(&cfg.etcdLogLevel, "etcd-log-level", "error", "embedded etcd log level (debug, info, warn, error)")
+	fs.StringVar(&cfg.etcdLogLevel, "etcd-log-level", "error", "embedded etcd log level (debug, info, warn, error, fatal)")
 	fs.DurationVar(&cfg.readyTimeout, "ready-timeout", 120*time.Second, "give up if /readyz is not 200 by then")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", time.Second, "on SIGTERM/SIGINT/stdin EOF, let kube-apiserver drain requests this long, then close connections still open (watches)")
 	fs.StringVar(&cfg.stdinEOF, "exit-on-stdin-eof", "auto", "exit when stdin reaches EOF: true, false, or auto (only if stdin is a pipe or socket)")
 	fs.BoolVar(&cfg.printStartLog, "print-args", false, "log the kube-apiserver flags used")
 	if err := fs.Parse(argv); err != nil {
@@ -340,11 +466,19 @@ func runAPIServer(ctx context.Context, args []string, ln net.Listener) error {
 	return app.Run(ctx, completed)
 }
 
-func startEtcd(cfg *config) (*embed.Etcd, string, error) {
+func startEtcd(cfg *config, level zap.AtomicLevel) (*embed.Etcd, string, error) {
+	zc := logutil.DefaultZapLoggerConfig
+	zc.Level = level
+	zc.OutputPaths = []string{"stderr"}
+	zc.ErrorOutputPaths = []string{"stderr"}
+	lg, err := zc.Build()
+	if err != nil {
+		return nil, "", err
+	}
+
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		clientPort := cfg.etcdPort
-		var err error
 		if clientPort == 0 {
 			if clientPort, err = freePort(); err != nil {
 				return nil, "", err
@@ -366,8 +500,7 @@ func startEtcd(cfg *config) (*embed.Etcd, string, error) {
 		ec.ListenPeerUrls = []url.URL{peerURL}
 		ec.AdvertisePeerUrls = []url.URL{peerURL}
 		ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
-		ec.LogLevel = cfg.etcdLogLevel
-		ec.LogOutputs = []string{"stderr"}
+		ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
 		ec.AutoCompactionMode = embed.CompactorModeRevision
 		ec.AutoCompactionRetention = "0" // never: compaction only via the control endpoint
 		ec.QuotaBackendBytes = 8 << 30
@@ -410,8 +543,9 @@ func freePort() (int, error) {
 //
 //	GET  /healthz   -> 200 "ok"
 //	GET  /revision  -> {"revision":N,"compactRevision":M}
-//	POST /compact   -> compacts etcd at its current revision (or ?revision=N),
-//	                   {"revision":N,"compactRevision":N}
+//	POST /compact   -> compacts etcd so that every resourceVersion older than the
+//	                   newest one is gone (or at ?revision=N):
+//	                   {"revision":<current>,"compactRevision":<compacted at>}
 func controlHandler(c *clientv3.Client) http.Handler {
 	mux := http.NewServeMux()
 	var mu sync.Mutex // serialise compactions
@@ -431,34 +565,56 @@ func controlHandler(c *clientv3.Client) http.Handler {
 		defer mu.Unlock()
 		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 		defer cancel()
-		current, _, err := revisions(ctx, c)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		target := current
+		fail := func(err error) { http.Error(w, err.Error(), http.StatusInternalServerError) }
+		var target int64
 		if s := r.URL.Query().Get("revision"); s != "" {
+			current, _, err := revisions(ctx, c)
+			if err != nil {
+				fail(err)
+				return
+			}
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 || n > current {
 				http.Error(w, fmt.Sprintf("revision must be in 1..%d", current), http.StatusBadRequest)
 				return
 			}
 			target = n
-		}
-		// Record the compaction where kube-apiserver's own compactor would, so the
-		// apiserver learns the compacted revision (it watches this key), then compact.
-		if _, err := c.Put(ctx, "compact_rev_key", strconv.FormatInt(target, 10)); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		if _, err := c.Compact(ctx, target, clientv3.WithCompactPhysical()); err != nil {
-			if !strings.Contains(err.Error(), "required revision has been compacted") {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
+		} else {
+			// Compact at a fresh revision of our own (a write outside /registry), not at
+			// the newest object's: compacting at revision R also drops the previous
+			// values that the event at R needs, so a watch from R-1 would fail with a
+			// 500 "PrevKv=nil" instead of 410. This way every resourceVersion older than
+			// the newest gets 410 and the newest one still watches fine.
+			resp, err := c.Put(ctx, "/effect-kube/compact-marker", time.Now().UTC().Format(time.RFC3339Nano))
+			if err != nil {
+				fail(err)
 				return
 			}
+			target = resp.Header.Revision
+		}
+		if _, err := c.Compact(ctx, target, clientv3.WithCompactPhysical()); err != nil {
+			if !errors.Is(err, rpctypes.ErrCompacted) {
+				fail(err)
+				return
+			}
+			// Already compacted past target: nothing to do, report the state.
+			current, compacted, err := revisions(ctx, c)
+			if err != nil {
+				fail(err)
+				return
+			}
+			writeJSON(w, map[string]int64{"revision": current, "compactRevision": compacted})
+			return
+		}
+		// Record it where kube-apiserver's own compactor does; the apiserver watches this
+		// key to learn the compacted revision.
+		resp, err := c.Put(ctx, "compact_rev_key", strconv.FormatInt(target, 10))
+		if err != nil {
+			fail(err)
+			return
 		}
 		logger.Printf("compacted etcd at revision %d", target)
-		writeJSON(w, map[string]int64{"revision": current, "compactRevision": target})
+		writeJSON(w, map[string]int64{"revision": resp.Header.Revision, "compactRevision": target})
 	})
 	return mux
 }
@@ -507,6 +663,7 @@ func waitReady(ctx context.Context, apiURL, token string, timeout time.Duration)
 				body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
+					logger.Printf("GET %s: 200", path)
 					break
 				}
 				last = fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
@@ -558,10 +715,15 @@ func ensureServiceAccountKey(path string) (string, error) {
 	return path, nil
 }
 
+// printJSON prints the one stdout line; later calls are ignored.
 func printJSON(v readyLine) {
-	b, _ := json.Marshal(v)
-	fmt.Fprintln(os.Stdout, string(b))
+	printOnce.Do(func() {
+		b, _ := json.Marshal(v)
+		fmt.Fprintln(os.Stdout, string(b))
+	})
 }
+
+var printOnce sync.Once
 
 type signalCause struct{ sig os.Signal }
 
@@ -572,6 +734,10 @@ var errStdinClosed = errors.New("stdin closed (parent gone)")
 // watchSignals cancels on the first SIGTERM/SIGINT; a second one exits at once
 // (after removing a temporary data dir).
 func watchSignals(ctx context.Context, cancel context.CancelCauseFunc, cleanup func()) {
+	// When the parent dies, writing logs to a stderr pipe it held would raise SIGPIPE
+	// and kill us before cleanup; with SIGPIPE notified, such writes just fail with
+	// EPIPE, and stdin EOF drives a clean shutdown instead.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go func() {
