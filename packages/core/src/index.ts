@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+export * as Crd from "./Crd.js"
 export * as Errors from "./Errors.js"
 export * as FieldSelector from "./FieldSelector.js"
 export * as Kinds from "./Kinds.js"
