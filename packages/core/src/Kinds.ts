@@ -704,9 +704,10 @@ export const CustomResourceDefinition = Resource.make(
     }),
     status: Schema.optional(
       Schema.Struct({
-        conditions: Schema.optional(Schema.Array(BuiltinCondition)),
-        acceptedNames: Schema.optional(CustomResourceDefinitionNames),
-        storedVersions: Schema.optional(Strings)
+        // A freshly created CRD comes back with `conditions: null` (and possibly other nulls).
+        conditions: Schema.optionalWith(Schema.Array(BuiltinCondition), { nullable: true }),
+        acceptedNames: Schema.optionalWith(CustomResourceDefinitionNames, { nullable: true }),
+        storedVersions: Schema.optionalWith(Strings, { nullable: true })
       })
     )
   })

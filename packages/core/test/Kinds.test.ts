@@ -209,6 +209,24 @@ describe("Kinds", () => {
     expect(Either.isLeft(badScope)).toBe(true)
   })
 
+  it("decodes a CRD as the real server returns it right after create (null conditions)", () => {
+    const fresh = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "things.example.com" },
+      spec: {
+        group: "example.com",
+        names: { plural: "things", kind: "Thing" },
+        scope: "Cluster",
+        versions: [{ name: "v1", served: true, storage: true }]
+      },
+      status: { conditions: null, acceptedNames: { plural: "", kind: "" }, storedVersions: ["v1"] }
+    }
+    const decoded = Either.getOrThrow(Kinds.CustomResourceDefinition.decode(fresh))
+    expect(decoded.status?.conditions).toBeUndefined()
+    expect(decoded.status?.storedVersions).toEqual(["v1"])
+  })
+
   it("a Node is cluster-scoped: its key hint has no namespace", () => {
     const bad = Kinds.Node.decode({ metadata: { name: "node-1" }, spec: { unschedulable: "yes" } })
     expect(Either.isLeft(bad) && [bad.left.kind, bad.left.key]).toEqual(["Node", "node-1"])
