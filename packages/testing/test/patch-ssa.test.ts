@@ -239,6 +239,225 @@ describe("serverSideApply", () => {
     expect(cleared.object.metadata).not.toHaveProperty("managedFields")
   })
 
+  // Expected field sets below were taken from kube-apiserver v1.37.2 for the same requests.
+  const deployment = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: "default", labels: { app: "x" } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "x" } },
+      template: {
+        metadata: { labels: { app: "x" } },
+        spec: {
+          containers: [{ name: "a", image: "nginx", ports: [{ containerPort: 80 }], env: [{ name: "A", value: "1" }] }]
+        }
+      },
+      ...extra
+    }
+  })
+
+  it("an apply owns leaves and list elements: only k: elements get a '.' entry", () => {
+    const { managedFields } = apply({ applied: deployment("d"), manager: "m" })
+    expect(managedFields[0]?.fieldsV1).toEqual({
+      "f:metadata": { "f:labels": { "f:app": {} } },
+      "f:spec": {
+        "f:replicas": {},
+        "f:selector": {},
+        "f:template": {
+          "f:metadata": { "f:labels": { "f:app": {} } },
+          "f:spec": {
+            "f:containers": {
+              'k:{"name":"a"}': {
+                ".": {},
+                "f:env": { 'k:{"name":"A"}': { ".": {}, "f:name": {}, "f:value": {} } },
+                "f:image": {},
+                "f:name": {},
+                "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} } }
+              }
+            }
+          }
+        }
+      }
+    })
+  })
+
+  it("an update's '.' entries mark containers it created, never Go's always-present structs", () => {
+    const { managedFields } = recordUpdate({
+      live: undefined,
+      updated: deployment("e", { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%" } } }),
+      manager: "kubectl-create",
+      now: t0
+    })
+    // spec, template, template.metadata/spec, strategy: non-pointer structs; containers: no
+    // omitempty. labels, env, ports, rollingUpdate: created by the write.
+    expect(managedFields[0]?.fieldsV1).toEqual({
+      "f:metadata": { "f:labels": { ".": {}, "f:app": {} } },
+      "f:spec": {
+        "f:replicas": {},
+        "f:selector": {},
+        "f:strategy": { "f:rollingUpdate": { ".": {}, "f:maxSurge": {} }, "f:type": {} },
+        "f:template": {
+          "f:metadata": { "f:labels": { ".": {}, "f:app": {} } },
+          "f:spec": {
+            "f:containers": {
+              'k:{"name":"a"}': {
+                ".": {},
+                "f:env": { ".": {}, 'k:{"name":"A"}': { ".": {}, "f:name": {}, "f:value": {} } },
+                "f:image": {},
+                "f:name": {},
+                "f:ports": {
+                  ".": {},
+                  'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} }
+                }
+              }
+            }
+          }
+        }
+      }
+    })
+  })
+
+  it("a custom resource is unstructured: its spec gets '.' when an update creates it; a pointer template too", () => {
+    const cr = recordUpdate({
+      live: undefined,
+      updated: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { n: { a: 1 } } },
+      manager: "kubectl-create",
+      now: t0
+    })
+    expect(cr.managedFields[0]?.fieldsV1).toEqual({ "f:spec": { ".": {}, "f:n": { ".": {}, "f:a": {} } } })
+    const rc = recordUpdate({
+      live: undefined,
+      updated: {
+        apiVersion: "v1",
+        kind: "ReplicationController",
+        metadata: { name: "r" },
+        spec: { selector: { app: "x" }, template: { spec: { containers: [{ name: "a" }] } } }
+      },
+      manager: "kubectl-create",
+      now: t0
+    })
+    expect(rc.managedFields[0]?.fieldsV1).toEqual({
+      "f:spec": {
+        "f:selector": {},
+        "f:template": {
+          ".": {},
+          "f:spec": { ".": {}, "f:containers": { ".": {}, 'k:{"name":"a"}': { ".": {}, "f:name": {} } } }
+        }
+      }
+    })
+  })
+
+  it("an update that fills an existing struct owns only the new leaves", () => {
+    const created = recordUpdate({ live: undefined, updated: deployment("d"), manager: "create", now: t0 })
+    const updated = recordUpdate({
+      live: created.object,
+      updated: { ...created.object, spec: { ...deployment("d").spec, strategy: { type: "Recreate" } } },
+      manager: "editor",
+      now: t1
+    })
+    expect(entry(updated.managedFields, "editor", "Update")?.fieldsV1).toEqual({
+      "f:spec": { "f:strategy": { "f:type": {} } }
+    })
+  })
+
+  it("selectors are atomic: owned whole, replaced whole, conflicting whole", () => {
+    const first = apply({ applied: deployment("d"), manager: "a" })
+    const narrowed = deployment("d")
+    const wider = { ...narrowed, spec: { ...narrowed.spec, selector: { matchLabels: { app: "x", tier: "web" } } } }
+    const e = conflict({ live: first.object, applied: wider, manager: "b" })
+    expect(e.message).toBe('Apply failed with 1 conflict: conflict with "a": .spec.selector')
+    const forced = apply({ live: first.object, applied: wider, manager: "b", force: true, now: t1 })
+    expect(at(forced.object, "spec", "selector")).toEqual({ matchLabels: { app: "x", tier: "web" } })
+    expect(at(entry(forced.managedFields, "b")?.fieldsV1, "f:spec", "f:selector")).toEqual({})
+    // the applier's next apply replaces the selector rather than merging into it
+    const back = apply({
+      live: forced.object,
+      applied: { ...wider, spec: { ...wider.spec, selector: { matchExpressions: [] } } },
+      manager: "b",
+      now: t1
+    })
+    expect(at(back.object, "spec", "selector")).toEqual({ matchExpressions: [] })
+    const svc = apply({
+      applied: { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { selector: { app: "x" } } },
+      manager: "m"
+    })
+    expect(svc.managedFields[0]?.fieldsV1).toEqual({ "f:spec": { "f:selector": {} } })
+  })
+
+  it("service and container ports are keyed by port and protocol (protocol defaults to TCP)", () => {
+    const svc = (ports: ReadonlyArray<Record<string, unknown>>) => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "s", namespace: "default" },
+      spec: { ports }
+    })
+    const first = apply({
+      applied: svc([
+        { port: 53, name: "dns-tcp" },
+        { port: 53, protocol: "UDP", name: "dns" }
+      ]),
+      manager: "m"
+    })
+    expect(first.managedFields[0]?.fieldsV1).toEqual({
+      "f:spec": {
+        "f:ports": {
+          'k:{"port":53,"protocol":"TCP"}': { ".": {}, "f:name": {}, "f:port": {} },
+          'k:{"port":53,"protocol":"UDP"}': { ".": {}, "f:name": {}, "f:port": {}, "f:protocol": {} }
+        }
+      }
+    })
+    expect(at(first.object, "spec", "ports")).toHaveLength(2)
+    // the stored (defaulted) element with protocol TCP is the one an apply without protocol names
+    const live = {
+      ...first.object,
+      spec: {
+        ports: [
+          { port: 53, protocol: "TCP", name: "dns-tcp" },
+          { port: 53, protocol: "UDP", name: "dns" }
+        ]
+      }
+    }
+    const again = apply({ live, applied: svc([{ port: 53, name: "renamed" }]), manager: "m", now: t1 })
+    expect(at(again.object, "spec", "ports")).toEqual([{ port: 53, protocol: "TCP", name: "renamed" }])
+    const e = conflict({ live, applied: svc([{ port: 53, protocol: "UDP", name: "other" }]), manager: "x" })
+    expect(e.message).toBe('Apply failed with 1 conflict: conflict with "m": .spec.ports[port=53,protocol="UDP"].name')
+  })
+
+  it("an empty map in the configuration is owned as a leaf; an empty keyed list is not", () => {
+    const { managedFields } = apply({
+      applied: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", annotations: {} },
+        spec: { volumes: [], tolerations: [], containers: [{ name: "a", env: [], resources: { limits: {} } }] }
+      },
+      manager: "m"
+    })
+    expect(managedFields[0]?.fieldsV1).toEqual({
+      "f:metadata": { "f:annotations": {} },
+      "f:spec": {
+        "f:containers": { 'k:{"name":"a"}': { ".": {}, "f:name": {}, "f:resources": { "f:limits": {} } } },
+        "f:tolerations": {}
+      }
+    })
+  })
+
+  it("merged keyed lists follow the applied order for shared elements, like the real merge walker", () => {
+    const first = apply({ applied: deployment("d"), manager: "m" })
+    const pod = (names: ReadonlyArray<string>) => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "d", namespace: "default" },
+      spec: {
+        template: { spec: { containers: names.map((name) => (name === "a" ? { name, image: "nginx" } : { name })) } }
+      }
+    })
+    const second = apply({ live: first.object, applied: pod(["z", "a"]), manager: "m2", now: t1 })
+    const containers = at(second.object, "spec", "template", "spec", "containers")
+    expect(Array.isArray(containers) && containers.map((c) => at(c, "name"))).toEqual(["z", "a"])
+  })
+
   const data = fc.dictionary(fc.stringMatching(/^[a-z]{1,3}$/), fc.string({ maxLength: 3 }), { maxKeys: 5 })
 
   it.prop("applying the same configuration twice changes nothing", [data, data], ([before, config]) => {

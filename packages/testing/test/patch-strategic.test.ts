@@ -44,7 +44,7 @@ const pod = {
 }
 
 describe("strategicMerge", () => {
-  it("merges containers by name, env by name, ports by containerPort", () => {
+  it("merges containers by name, env by name, ports by containerPort (new elements before the server-only ones after them)", () => {
     const out = smp(pod, {
       spec: {
         containers: [
@@ -60,13 +60,14 @@ describe("strategicMerge", () => {
             name: "a",
             image: "a:1",
             env: [
-              { name: "X", value: "1" },
-              { name: "Y", value: "2" }
+              { name: "Y", value: "2" },
+              { name: "X", value: "1" }
             ],
             ports: [{ containerPort: 80, name: "http" }]
           },
-          { name: "b", image: "b:1" },
-          { name: "c", image: "c:1" }
+          // kube-apiserver v1.37: [a, c, b] (c is new, so it precedes the server-only b)
+          { name: "c", image: "c:1" },
+          { name: "b", image: "b:1" }
         ]
       }
     })
@@ -119,7 +120,8 @@ describe("strategicMerge", () => {
       }
     })
     expect(out).toMatchObject({
-      metadata: { ownerReferences: [{ uid: "u1" }, { uid: "u2" }] },
+      // a lone new element goes first (kube-apiserver v1.37: [u2, u1])
+      metadata: { ownerReferences: [{ uid: "u2" }, { uid: "u1" }] },
       status: {
         conditions: [
           { type: "Ready", status: "True" },
@@ -141,6 +143,60 @@ describe("strategicMerge", () => {
         ]
       }
     })
+  })
+
+  // Orders observed on kube-apiserver v1.37.2 for the same patches.
+  const names = (u: unknown): unknown => (Array.isArray(u) ? u.map((c) => at(c, "name") ?? c) : u)
+  const deploy = (containers: ReadonlyArray<string>, finalizers: ReadonlyArray<string>) => ({
+    metadata: { name: "d", finalizers },
+    spec: { template: { spec: { containers: containers.map((name) => ({ name, image: "busybox" })) } } }
+  })
+  const patchOf = (containers: ReadonlyArray<string>, finalizers?: ReadonlyArray<string>) => ({
+    ...(finalizers ? { metadata: { finalizers } } : {}),
+    spec: { template: { spec: { containers: containers.map((name) => ({ name, image: "busybox:2" })) } } }
+  })
+  const containersOf = (u: unknown) => names(at(u, "spec", "template", "spec", "containers"))
+
+  it("puts a lone new element first (containers and finalizers)", () => {
+    const out = smp(deploy(["b", "a"], ["x/a", "x/b"]), patchOf(["c"], ["x/c"]), Deployment)
+    expect(containersOf(out)).toEqual(["c", "b", "a"])
+    expect(at(out, "metadata", "finalizers")).toEqual(["x/c", "x/a", "x/b"])
+  })
+
+  it("places new elements after the patch elements before them, interleaving server-only ones", () => {
+    const out = smp(deploy(["c", "b", "a"], ["x/c", "x/a", "x/b"]), patchOf(["b", "d"], ["x/a", "x/d"]), Deployment)
+    expect(containersOf(out)).toEqual(["c", "b", "d", "a"])
+    expect(at(out, "metadata", "finalizers")).toEqual(["x/c", "x/a", "x/d", "x/b"])
+    expect(containersOf(smp(deploy(["b", "d", "a", "c"], []), patchOf(["b", "x"]), Deployment))).toEqual([
+      "b",
+      "x",
+      "d",
+      "a",
+      "c"
+    ])
+  })
+
+  it("$setElementOrder interleaves server-only elements by their original positions", () => {
+    const out = smp(
+      deploy(["c", "b", "d", "a"], []),
+      {
+        spec: {
+          template: {
+            spec: {
+              "$setElementOrder/containers": [{ name: "a" }, { name: "c" }],
+              containers: [{ name: "a", image: "x" }]
+            }
+          }
+        }
+      },
+      Deployment
+    )
+    expect(containersOf(out)).toEqual(["b", "d", "a", "c"])
+  })
+
+  it("is not served for custom resources in *.k8s.io groups", () => {
+    expect(strategicMergeSupported({ group: "gateway.networking.k8s.io" })).toBe(false)
+    expect(strategicMergeSupported({ group: "apps" })).toBe(true)
   })
 
   it("$retainKeys clears keys the patch does not retain (volume source switch)", () => {

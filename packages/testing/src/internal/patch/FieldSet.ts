@@ -65,10 +65,24 @@ export const fieldToken = (name: string): string => `f:${name}`
 export const valueToken = (value: unknown): string => `v:${canonical(value)}`
 /** `i:<n>`: an element of an atomic list (by position). */
 export const indexToken = (i: number): string => `i:${i}`
-/** The `k:` token of a list element, or `undefined` when it lacks its key field. */
-export const keyToken = (item: unknown, mergeKey: string): string | undefined => {
-  if (!isObject(item) || item[mergeKey] === undefined || item[mergeKey] === null) return undefined
-  return `k:${canonical({ [mergeKey]: item[mergeKey] })}`
+/**
+ * The `k:` token of a list element: its key fields, a missing one taken from `defaults` (as
+ * structured-merge-diff does for keys with a schema default, e.g. a port's `protocol`), or
+ * `undefined` when a key field is missing and has no default.
+ */
+export const keyToken = (
+  item: unknown,
+  keys: ReadonlyArray<string>,
+  defaults: Readonly<Record<string, unknown>> = {}
+): string | undefined => {
+  if (!isObject(item)) return undefined
+  const fields: Record<string, unknown> = {}
+  for (const k of keys) {
+    const v = item[k] ?? defaults[k]
+    if (v === undefined || v === null) return undefined
+    fields[k] = v
+  }
+  return `k:${canonical(fields)}`
 }
 
 const rank = (token: string): number => {

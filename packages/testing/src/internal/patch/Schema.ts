@@ -1,16 +1,33 @@
 /**
- * The list semantics of built-in kinds, shared by strategic merge and server-side apply: which
- * lists merge by which key (client-go struct tags `patchMergeKey`/`patchStrategy`,
- * `listType=map`/`listMapKeys`), which are sets of primitives, and which are atomic (the
- * default: any list not named here).
+ * The list and struct semantics of built-in kinds, shared by strategic merge and server-side
+ * apply: which lists merge by which key (client-go struct tags `patchMergeKey`/`patchStrategy`
+ * for strategic merge; `listType=map`/`listMapKeys`, with key defaults, for server-side apply),
+ * which are sets of primitives, which fields server-side apply treats as atomic
+ * (`+structType=atomic`, `+mapType=atomic`), and which fields the Go types always serialise.
+ * Any list not named here is atomic.
  *
  * @internal
  */
 
 /** How one field merges; fields not listed merge as maps or replace as scalars/lists. */
 export interface Field {
-  /** The list merges: by this element key, or `""` for a list of primitives (a set). */
+  /** Strategic merge: the list merges by this element key, or `""` for a list of primitives (a set). */
   readonly mergeKey?: string
+  /**
+   * Server-side apply: the list-map keys (`listMapKeys`) when they differ from `[mergeKey]`;
+   * they also make a list keyed for server-side apply only (no `patchStrategy`).
+   */
+  readonly keys?: ReadonlyArray<string>
+  /** Server-side apply: the defaults of key fields an element may omit (`protocol: TCP`). */
+  readonly keyDefaults?: Readonly<Record<string, unknown>>
+  /** Server-side apply: the value is owned, compared and replaced as a whole. */
+  readonly atomic?: boolean
+  /**
+   * The Go field always serialises (a non-pointer struct, a list without `omitempty`), so the
+   * typed objects the real field manager compares always have it: creating its content never
+   * makes the field itself a member of the writer's field set (no `"."` entry).
+   */
+  readonly implicit?: boolean
   /** Schema of the nested object (or of each element of the list). */
   readonly node?: Node
 }
@@ -19,35 +36,48 @@ export interface Field {
 export type Node = { readonly [field: string]: Field }
 
 const byType: Field = { mergeKey: "type" }
+const atomic: Field = { atomic: true }
 const objectMeta: Node = { finalizers: { mergeKey: "" }, ownerReferences: { mergeKey: "uid" } }
+const implicitMeta: Field = { implicit: true, node: objectMeta }
+const tcp = { protocol: "TCP" }
 const container: Node = {
-  ports: { mergeKey: "containerPort" },
+  ports: { mergeKey: "containerPort", keys: ["containerPort", "protocol"], keyDefaults: tcp },
   env: { mergeKey: "name" },
   volumeMounts: { mergeKey: "mountPath" },
-  volumeDevices: { mergeKey: "devicePath" }
+  volumeDevices: { mergeKey: "devicePath" },
+  resources: { implicit: true }
 }
 const podSpec: Node = {
-  containers: { mergeKey: "name", node: container },
+  containers: { mergeKey: "name", node: container, implicit: true },
   initContainers: { mergeKey: "name", node: container },
   ephemeralContainers: { mergeKey: "name", node: container },
   volumes: { mergeKey: "name" },
   imagePullSecrets: { mergeKey: "name" },
   hostAliases: { mergeKey: "ip" },
-  topologySpreadConstraints: { mergeKey: "topologyKey" },
+  topologySpreadConstraints: {
+    mergeKey: "topologyKey",
+    keys: ["topologyKey", "whenUnsatisfiable"],
+    node: { labelSelector: atomic }
+  },
   resourceClaims: { mergeKey: "name" },
-  schedulingGates: { mergeKey: "name" }
+  schedulingGates: { mergeKey: "name" },
+  nodeSelector: atomic
 }
-const podTemplate: Node = { metadata: { node: objectMeta }, spec: { node: podSpec } }
-const conditionsStatus: Field = { node: { conditions: byType } }
-const workload: Node = {
-  spec: { node: { template: { node: podTemplate } } },
-  status: conditionsStatus
-}
+const podTemplate: Node = { metadata: implicitMeta, spec: { implicit: true, node: podSpec } }
+const conditionsStatus: Field = { implicit: true, node: { conditions: byType } }
+/** A workload spec: selector (atomic LabelSelector) plus an always-present pod template. */
+const workloadSpec = (extra: Node = {}): Field => ({
+  implicit: true,
+  node: { selector: atomic, template: { implicit: true, node: podTemplate }, ...extra }
+})
+const workload = (extra: Node = {}): Node => ({ spec: workloadSpec(extra), status: conditionsStatus })
+const jobSpec = workloadSpec()
 
 const kinds: Readonly<Record<string, Node>> = {
   "/Pod": {
-    spec: { node: podSpec },
+    spec: { implicit: true, node: podSpec },
     status: {
+      implicit: true,
       node: {
         conditions: byType,
         podIPs: { mergeKey: "ip" },
@@ -56,28 +86,84 @@ const kinds: Readonly<Record<string, Node>> = {
       }
     }
   },
-  "/PodTemplate": { template: { node: podTemplate } },
-  "/ReplicationController": workload,
-  "/Service": { spec: { node: { ports: { mergeKey: "port" } } }, status: conditionsStatus },
+  "/PodTemplate": { template: { implicit: true, node: podTemplate } },
+  // The template of a ReplicationController is a pointer; its selector an atomic map.
+  "/ReplicationController": {
+    spec: { implicit: true, node: { selector: atomic, template: { node: podTemplate } } },
+    status: conditionsStatus
+  },
+  "/Service": {
+    spec: {
+      implicit: true,
+      node: {
+        ports: { mergeKey: "port", keys: ["port", "protocol"], keyDefaults: tcp },
+        selector: atomic
+      }
+    },
+    status: conditionsStatus
+  },
   "/ServiceAccount": { secrets: { mergeKey: "name" } },
   "/Node": {
-    spec: { node: { podCIDRs: { mergeKey: "" } } },
-    status: { node: { conditions: byType, addresses: byType } }
+    spec: { implicit: true, node: { podCIDRs: { mergeKey: "" } } },
+    status: { implicit: true, node: { conditions: byType, addresses: byType } }
   },
   "/Namespace": { status: conditionsStatus },
   "/PersistentVolumeClaim": { status: conditionsStatus },
-  "apps/Deployment": workload,
-  "apps/ReplicaSet": workload,
-  "apps/StatefulSet": workload,
-  "apps/DaemonSet": workload,
-  "batch/Job": workload,
+  "apps/Deployment": workload({ strategy: { implicit: true } }),
+  "apps/ReplicaSet": workload(),
+  "apps/StatefulSet": workload({ updateStrategy: { implicit: true } }),
+  "apps/DaemonSet": workload({ updateStrategy: { implicit: true } }),
+  "batch/Job": { spec: jobSpec, status: conditionsStatus },
   "batch/CronJob": {
-    spec: { node: { jobTemplate: { node: { spec: { node: { template: { node: podTemplate } } } } } } }
+    spec: {
+      implicit: true,
+      node: { jobTemplate: { implicit: true, node: { metadata: implicitMeta, spec: jobSpec } } }
+    }
   },
   "autoscaling/HorizontalPodAutoscaler": { status: conditionsStatus },
-  "policy/PodDisruptionBudget": { status: conditionsStatus },
+  "policy/PodDisruptionBudget": { spec: { implicit: true, node: { selector: atomic } }, status: conditionsStatus },
+  "apiextensions.k8s.io/CustomResourceDefinition": {
+    spec: { implicit: true, node: { names: { implicit: true } } },
+    status: {
+      implicit: true,
+      node: { acceptedNames: { implicit: true }, conditions: { keys: ["type"], implicit: true } }
+    }
+  },
   "coordination.k8s.io/Lease": {}
 }
+
+/**
+ * The API groups kube-apiserver serves from Go types (everything else is a custom resource,
+ * stored unstructured: no implicit fields, no strategic merge).
+ */
+const builtinGroups = new Set([
+  "",
+  "admissionregistration.k8s.io",
+  "apiextensions.k8s.io",
+  "apiregistration.k8s.io",
+  "apps",
+  "authentication.k8s.io",
+  "authorization.k8s.io",
+  "autoscaling",
+  "batch",
+  "certificates.k8s.io",
+  "coordination.k8s.io",
+  "discovery.k8s.io",
+  "events.k8s.io",
+  "flowcontrol.apiserver.k8s.io",
+  "internal.apiserver.k8s.io",
+  "networking.k8s.io",
+  "node.k8s.io",
+  "policy",
+  "rbac.authorization.k8s.io",
+  "resource.k8s.io",
+  "scheduling.k8s.io",
+  "storage.k8s.io",
+  "storagemigration.k8s.io"
+])
+
+/** Whether kube-apiserver serves the group from built-in Go types. */
+export const isBuiltinGroup = (group: string): boolean => builtinGroups.has(group)
 
 /** The kind coordinates the engines look a schema up by. */
 export interface KindRef {
@@ -85,12 +171,16 @@ export interface KindRef {
   readonly kind: string
 }
 
+const implicitField: Field = { implicit: true }
+
 /**
  * The schema root of a kind: `metadata` is an ObjectMeta for every kind; the rest comes from the
- * built-in table (unknown kinds: every list atomic).
+ * built-in table (unknown kinds: every list atomic). Every built-in kind's `spec` and `status`
+ * are non-pointer structs.
  */
 export const rootNode = (kind: KindRef): Node => ({
   metadata: { node: objectMeta },
+  ...(isBuiltinGroup(kind.group) ? { spec: implicitField, status: implicitField } : {}),
   ...kinds[`${kind.group}/${kind.kind}`]
 })
 

@@ -5,12 +5,21 @@
  * manager stopped applying, and `Update` entries for create/update/patch so a later apply sees
  * conflicts with a manager that used plain writes.
  *
+ * `fieldsV1` follows the real rules for `"."` (the container itself is a member): an Apply
+ * entry owns leaves (empty maps and atomic values included) and list elements, so only `k:`
+ * elements carry `"."`; an Update entry also owns every map or list the write created — except
+ * the fields Go's types always serialise (non-pointer structs such as `spec`, `template`,
+ * `strategy`; `containers`), which exist in the typed objects the real server compares. Custom
+ * resources are unstructured: there `spec` gets its `"."` too.
+ *
  * Differences from the real server:
- * - List semantics come from the built-in table in `Schema.ts`; every other list (and every
- *   list of a custom resource) is atomic. Container/service ports are keyed by port alone (the
- *   real keys are port + protocol).
+ * - List, atomic and always-present semantics come from the built-in table in `Schema.ts`;
+ *   every other list (and every list of a custom resource) is atomic, and every other field
+ *   merges granularly. A custom resource's schema is not consulted: its objects are treated as
+ *   structs (an applied `map`/`x-kubernetes-preserve-unknown-fields` object gets no `"."`).
  * - `null` in an applied configuration is treated as "not applied".
- * - Merged associative lists keep the live order and append new elements.
+ * - An applied list element missing a key field without a default is rejected (500); the real
+ *   server lets validation report it.
  * - Maps left empty by pruning are removed (what Go's `omitempty` does for built-in types).
  * - No cap on the number of `Update` managers (the real server folds the oldest into
  *   `ancient-changes`), no version conversion of field sets.
@@ -147,36 +156,67 @@ const keep = (set: Map<string, Path>, path: Path): void => {
 }
 
 const childOf = (field: Field | undefined, name: string): Field | undefined => field?.node?.[name]
+const elementOf = (field: Field | undefined): Field | undefined => (field?.node ? { node: field.node } : undefined)
 
-/** The fields an applied configuration sets (structured-merge-diff `ToFieldSet`). */
+/** How server-side apply treats a list: atomic, a set of primitives, or a map keyed by fields. */
+type ListKind =
+  | { readonly _tag: "atomic" }
+  | { readonly _tag: "set" }
+  | { readonly _tag: "map"; readonly keys: ReadonlyArray<string>; readonly defaults: Readonly<Record<string, unknown>> }
+
+const atomicList: ListKind = { _tag: "atomic" }
+const setList: ListKind = { _tag: "set" }
+const listKind = (field: Field | undefined): ListKind => {
+  if (field === undefined || field.atomic) return atomicList
+  if (field.keys !== undefined) return { _tag: "map", keys: field.keys, defaults: field.keyDefaults ?? {} }
+  if (field.mergeKey === undefined) return atomicList
+  if (field.mergeKey === "") return setList
+  return { _tag: "map", keys: [field.mergeKey], defaults: field.keyDefaults ?? {} }
+}
+
+/** The path token of a list element (`v:` for sets, `k:` for maps; `undefined` if it lacks a key). */
+const elementToken = (item: unknown, kind: ListKind): string | undefined =>
+  kind._tag === "set" ? valueToken(item) : kind._tag === "map" ? keyToken(item, kind.keys, kind.defaults) : undefined
+
+const missingKey = (item: unknown, kind: ListKind): string => {
+  const keys = kind._tag === "map" ? kind.keys : []
+  const missing = keys.find((k) => !isObject(item) || item[k] === undefined || item[k] === null) ?? keys[0]
+  return `associative list with keys has an element that omits key field ${JSON.stringify(missing)} (and doesn't have default value)`
+}
+
+/**
+ * The fields an applied configuration sets (structured-merge-diff `ToFieldSet`): leaves (empty
+ * maps and atomic values included) and the elements of keyed lists and sets. Struct fields are
+ * never members themselves, so only list elements get a `"."` entry.
+ */
 const appliedFields = (applied: JsonObject, root: Node, strict = true): FieldSet => {
   const out = new Map<string, Path>()
   const visit = (value: unknown, field: Field | undefined, path: Array<string>): void => {
     if (value === null || value === undefined) return
+    if (field?.atomic) {
+      keep(out, path)
+      return
+    }
     if (isObject(value)) {
-      for (const k of Object.keys(value)) visit(value[k], childOf(field, k), [...path, fieldToken(k)])
+      const keys = Object.keys(value)
+      if (keys.length === 0) keep(out, path)
+      for (const k of keys) visit(value[k], childOf(field, k), [...path, fieldToken(k)])
       return
     }
     if (Array.isArray(value)) {
-      const mk = field?.mergeKey
-      if (mk === undefined) {
+      const kind = listKind(field)
+      if (kind._tag === "atomic") {
         keep(out, path)
         return
       }
-      if (mk === "") {
-        for (const v of value) keep(out, [...path, valueToken(v)])
-        return
-      }
       for (const item of value) {
-        const tok = keyToken(item, mk)
-        if (tok === undefined || !isObject(item)) {
+        const tok = elementToken(item, kind)
+        if (tok === undefined) {
           if (!strict) continue
-          throw new Invalid(
-            `.${path.map((t) => t.slice(2)).join(".")}: element ${JSON.stringify(item)} is missing key field "${mk}"`
-          )
+          throw new Invalid(`.${path.map((t) => t.slice(2)).join(".")}: ${missingKey(item, kind)}`)
         }
         keep(out, [...path, tok])
-        visit(item, { node: field?.node }, [...path, tok])
+        if (kind._tag === "map") visit(item, elementOf(field), [...path, tok])
       }
       return
     }
@@ -190,18 +230,17 @@ const appliedFields = (applied: JsonObject, root: Node, strict = true): FieldSet
 const allFields = (value: unknown, field: Field | undefined, path: Array<string>, out: Map<string, Path>): void => {
   if (value === undefined) return
   keep(out, path)
+  if (field?.atomic) return
   if (isObject(value)) {
     for (const k of Object.keys(value)) allFields(value[k], childOf(field, k), [...path, fieldToken(k)], out)
   } else if (Array.isArray(value)) {
-    const mk = field?.mergeKey
-    if (mk === undefined) return
+    const kind = listKind(field)
+    if (kind._tag === "atomic") return
     for (const item of value) {
-      if (mk === "") {
-        keep(out, [...path, valueToken(item)])
-        continue
-      }
-      const tok = keyToken(item, mk)
-      if (tok !== undefined) allFields(item, { node: field?.node }, [...path, tok], out)
+      const tok = elementToken(item, kind)
+      if (tok === undefined) continue
+      if (kind._tag === "set") keep(out, [...path, tok])
+      else allFields(item, elementOf(field), [...path, tok], out)
     }
   }
 }
@@ -212,10 +251,20 @@ interface Comparison {
   readonly modified: Map<string, Path>
 }
 
-/** What changed between two versions of an object, by path (structured-merge-diff `Compare`). */
+const emptyLike = (u: unknown): unknown => (Array.isArray(u) ? [] : {})
+
+/**
+ * What changed between two versions of an object, by path (structured-merge-diff `Compare`). A
+ * container the change creates is itself added (its `"."`), unless the Go type always has it
+ * (`implicit`): the real server compares typed objects, where such fields exist even when empty.
+ */
 const compare = (before: unknown, after: unknown, root: Node): Comparison => {
   const c: Comparison = { added: new Map(), removed: new Map(), modified: new Map() }
   const walk = (a: unknown, b: unknown, field: Field | undefined, path: Array<string>): void => {
+    if (field?.implicit && (a === undefined) !== (b === undefined)) {
+      if (a === undefined) a = emptyLike(b)
+      else b = emptyLike(a)
+    }
     if (a === undefined && b === undefined) return
     if (a === undefined) {
       allFields(b, field, path, c.added)
@@ -225,19 +274,23 @@ const compare = (before: unknown, after: unknown, root: Node): Comparison => {
       allFields(a, field, path, c.removed)
       return
     }
+    if (field?.atomic) {
+      if (!deepEqual(a, b)) keep(c.modified, path)
+      return
+    }
     if (isObject(a) && isObject(b)) {
       for (const k of Object.keys(a)) walk(a[k], b[k], childOf(field, k), [...path, fieldToken(k)])
       for (const k of Object.keys(b))
         if (!Object.hasOwn(a, k)) walk(undefined, b[k], childOf(field, k), [...path, fieldToken(k)])
       return
     }
-    const mk = field?.mergeKey
-    if (Array.isArray(a) && Array.isArray(b) && mk !== undefined) {
+    const kind = listKind(field)
+    if (Array.isArray(a) && Array.isArray(b) && kind._tag !== "atomic") {
       const index = (list: ReadonlyArray<unknown>): Map<string, unknown> => {
         const m = new Map<string, unknown>()
         for (const item of list) {
-          const tok = mk === "" ? valueToken(item) : keyToken(item, mk)
-          if (tok !== undefined) m.set(tok, item)
+          const tok = elementToken(item, kind)
+          if (tok !== undefined && !m.has(tok)) m.set(tok, item)
         }
         return m
       }
@@ -245,16 +298,16 @@ const compare = (before: unknown, after: unknown, root: Node): Comparison => {
       const ib = index(b)
       for (const [tok, item] of ia) {
         const other = ib.get(tok)
-        if (mk === "") {
+        if (kind._tag === "set") {
           if (other === undefined) keep(c.removed, [...path, tok])
         } else {
-          walk(item, other, { node: field?.node }, [...path, tok])
+          walk(item, other, elementOf(field), [...path, tok])
         }
       }
       for (const [tok, item] of ib) {
         if (ia.has(tok)) continue
-        if (mk === "") keep(c.added, [...path, tok])
-        else walk(undefined, item, { node: field?.node }, [...path, tok])
+        if (kind._tag === "set") keep(c.added, [...path, tok])
+        else walk(undefined, item, elementOf(field), [...path, tok])
       }
       return
     }
@@ -264,8 +317,14 @@ const compare = (before: unknown, after: unknown, root: Node): Comparison => {
   return c
 }
 
-/** Merges an applied configuration into the live object (structured-merge-diff `Merge`). */
+/**
+ * Merges an applied configuration into the live object (structured-merge-diff `Merge`). Keyed
+ * lists and sets merge like the real merge walker: elements both sides have follow the applied
+ * order, live-only elements keep their place, applied-only ones go where the configuration puts
+ * them.
+ */
 const merge = (live: unknown, applied: unknown, field: Field | undefined): unknown => {
+  if (field?.atomic) return deepClone(applied)
   if (isObject(applied)) {
     const out: Record<string, unknown> = isObject(live) ? { ...live } : {}
     for (const k of Object.keys(applied)) {
@@ -275,32 +334,87 @@ const merge = (live: unknown, applied: unknown, field: Field | undefined): unkno
     }
     return out
   }
-  const mk = field?.mergeKey
-  if (Array.isArray(applied) && mk !== undefined) {
-    const out: Array<unknown> = Array.isArray(live) ? live.slice() : []
-    for (const item of applied) {
-      if (mk === "") {
-        if (!out.some((o) => deepEqual(o, item))) out.push(deepClone(item))
-        continue
-      }
-      const tok = keyToken(item, mk)
-      const idx = out.findIndex((o) => keyToken(o, mk) === tok)
-      if (idx >= 0) out[idx] = merge(out[idx], item, { node: field?.node })
-      else out.push(merge(undefined, item, { node: field?.node }))
-    }
-    return out
+  const kind = listKind(field)
+  if (Array.isArray(applied) && kind._tag !== "atomic") {
+    return mergeList(Array.isArray(live) ? live : [], applied, kind, elementOf(field))
   }
   return deepClone(applied)
 }
 
+interface Entry {
+  readonly tok: string
+  readonly item: unknown
+}
+
+const mergeList = (
+  live: ReadonlyArray<unknown>,
+  applied: ReadonlyArray<unknown>,
+  kind: ListKind,
+  element: Field | undefined
+): Array<unknown> => {
+  const entries = (list: ReadonlyArray<unknown>, side: string): Array<Entry> => {
+    const seen = new Set<string>()
+    const out: Array<Entry> = []
+    list.forEach((item, i) => {
+      // An element without its key never matches the other side.
+      const tok = elementToken(item, kind) ?? `${side}\u0000${i}`
+      if (seen.has(tok)) return
+      seen.add(tok)
+      out.push({ tok, item })
+    })
+    return out
+  }
+  const lhs = entries(live, "live")
+  const rhs = entries(applied, "applied")
+  const lhsByTok = new Map(lhs.map((e) => [e.tok, e.item]))
+  const rhsToks = new Set(rhs.map((e) => e.tok))
+  const shared = rhs.filter((e) => lhsByTok.has(e.tok)).map((e) => e.tok)
+  let s = 0
+  const combine = (l: unknown, r: unknown): unknown => (kind._tag === "set" ? deepClone(r) : merge(l, r, element))
+  const out: Array<unknown> = []
+  let l = 0
+  let r = 0
+  while (l < lhs.length || r < rhs.length) {
+    if (l < lhs.length && r < rhs.length) {
+      if (lhs[l].tok === rhs[r].tok) {
+        out.push(combine(lhs[l].item, rhs[r].item))
+        l++
+        r++
+        s++
+        continue
+      }
+      if (rhsToks.has(lhs[l].tok) && s < shared.length && shared[s] !== lhs[l].tok) {
+        // A shared element the configuration places later: it is emitted from the applied side.
+        l++
+        continue
+      }
+    }
+    if (l < lhs.length && !rhsToks.has(lhs[l].tok)) {
+      out.push(lhs[l].item)
+      l++
+      continue
+    }
+    if (r < rhs.length) {
+      const tok = rhs[r].tok
+      out.push(combine(lhsByTok.get(tok), rhs[r].item))
+      r++
+      if (s < shared.length && shared[s] === tok) s++
+      continue
+    }
+    // Only shared live elements are left, all emitted already.
+    l++
+  }
+  return out
+}
+
 /** Removes one path from an object; maps left empty by the removal go too. */
-const removePath = (value: unknown, path: Path, i: number): unknown => {
+const removePath = (value: unknown, path: Path, i: number, field: Field | undefined): unknown => {
   if (i === path.length) return undefined
   const tok = path[i]
   if (tok.startsWith("f:") && isObject(value)) {
     const name = tok.slice(2)
     if (!Object.hasOwn(value, name)) return value
-    const child = removePath(value[name], path, i + 1)
+    const child = removePath(value[name], path, i + 1, childOf(field, name))
     const { [name]: _old, ...rest } = value
     if (child !== undefined && !(isObject(child) && Object.keys(child).length === 0 && i + 1 < path.length)) {
       return { ...rest, [name]: child }
@@ -308,31 +422,19 @@ const removePath = (value: unknown, path: Path, i: number): unknown => {
     return rest
   }
   if ((tok.startsWith("k:") || tok.startsWith("v:")) && Array.isArray(value)) {
+    const kind = listKind(field)
     const out: Array<unknown> = []
     for (const item of value) {
-      const matches = tok.startsWith("v:") ? valueToken(item) === tok : matchesKey(item, tok)
-      if (!matches) {
+      if (elementToken(item, kind) !== tok) {
         out.push(item)
         continue
       }
-      const child = removePath(item, path, i + 1)
+      const child = removePath(item, path, i + 1, elementOf(field))
       if (child !== undefined) out.push(child)
     }
     return out
   }
   return value
-}
-
-const matchesKey = (item: unknown, tok: string): boolean => {
-  if (!isObject(item)) return false
-  let keys: unknown
-  try {
-    keys = JSON.parse(tok.slice(2))
-  } catch {
-    return false
-  }
-  if (!isObject(keys)) return false
-  return Object.keys(keys).every((k) => deepEqual(item[k], keys[k]))
 }
 
 /** Whether `path` is the key field of the list element it sits in (kept while the element stays). */
@@ -551,7 +653,7 @@ export const serverSideApply = (options: ApplyOptions): Either.Either<ApplyResul
     const toRemove = [...difference(lastSet, newSet).values()]
       .filter((p) => !isKeyField(p) && !ownedByOthers.some((o) => hasPrefix(o, p)))
       .sort((a, b) => b.length - a.length || comparePaths(a, b))
-    for (const p of toRemove) merged = removePath(merged, p, 0)
+    for (const p of toRemove) merged = removePath(merged, p, 0, { node: root })
     // Pruning drops maps it empties; merging the configuration again restores the ones it names.
     if (toRemove.length > 0) merged = merge(merged, applied, { node: root })
     const object = isObject(merged) ? merged : {}

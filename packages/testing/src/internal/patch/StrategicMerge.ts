@@ -7,12 +7,14 @@
  * initContainers, ephemeralContainers, volumes, env, ports, volumeMounts, imagePullSecrets,
  * ownerReferences, finalizers, conditions, …) in the common workload, core and status types.
  *
+ * Merged lists are ordered like the real `normalizeElementOrder`: patch elements in patch (or
+ * `$setElementOrder`) order, server-only elements interleaved by their original positions — so
+ * an element a patch adds comes before the server-only elements after it (a lone new container
+ * or finalizer goes first).
+ *
  * Differences from the real one (on purpose or by omission):
  * - The schema is a hand-written table, not Go struct tags: a list the table does not name is
  *   replaced, as the real engine does for lists without `patchStrategy:"merge"`.
- * - `$setElementOrder/<field>` puts the named elements first in the given order and keeps the
- *   others after them in their merged order (the real engine interleaves server-only elements
- *   by their original positions).
  * - `$patch: merge` is accepted as a no-op anywhere.
  * - A value the original lacks has its directives and nulls stripped (the real engine copies
  *   some patch values verbatim).
@@ -23,7 +25,7 @@ import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import type { Status } from "@effect-kube/core/Meta"
 import { deepEqual, isObject, type JsonObject } from "./Json.js"
-import { type Field, type Node, rootNode } from "./Schema.js"
+import { type Field, isBuiltinGroup, type Node, rootNode } from "./Schema.js"
 
 /**
  * A strategic merge patch that could not be applied. `code` is the HTTP status the real server
@@ -77,8 +79,7 @@ export const strategicMergeErrorStatus = (
  * @example
  * strategicMergeSupported({ group: "example.com", version: "v1", kind: "Website" }) // false
  */
-export const strategicMergeSupported = (kind: { readonly group: string }): boolean =>
-  kind.group === "" || !kind.group.includes(".") || kind.group.endsWith(".k8s.io")
+export const strategicMergeSupported = (kind: { readonly group: string }): boolean => isBuiltinGroup(kind.group)
 
 const directiveKey = "$patch"
 const retainKeysKey = "$retainKeys"
@@ -170,32 +171,63 @@ const mergeMap = (original: JsonObject, patch: JsonObject, node: Node): JsonObje
     const order = patch[k]
     if (!Array.isArray(order)) return fail(400, "invalid patch: the value of $setElementOrder must be a list")
     const list = result[fieldName]
-    if (Array.isArray(list)) result[fieldName] = reorder(list, order, node[fieldName]?.mergeKey)
+    const before = original[fieldName]
+    if (Array.isArray(list)) {
+      result[fieldName] = normalizeOrder(list, order, Array.isArray(before) ? before : [], node[fieldName]?.mergeKey)
+    }
   }
   return result
 }
 
 const keyOf = (item: unknown, mergeKey: string): unknown => (isObject(item) ? item[mergeKey] : undefined)
 
-const reorder = (
-  list: ReadonlyArray<unknown>,
+/** The identity of a list element: its merge key value, or the element itself for primitives. */
+const identityOf = (item: unknown, mergeKey: string | undefined): unknown => (mergeKey ? keyOf(item, mergeKey) : item)
+
+const indexIn = (list: ReadonlyArray<unknown>, item: unknown, mergeKey: string | undefined): number => {
+  const id = identityOf(item, mergeKey)
+  return list.findIndex((o) => deepEqual(identityOf(o, mergeKey), id))
+}
+
+/**
+ * The element order strategicpatch's `normalizeElementOrder` produces: the elements `order`
+ * names (the patch list, or `$setElementOrder`) sorted by it, the others (server-only) in their
+ * original order, then merged: a server-only element goes before a patch element only when
+ * both are in the original list and it came first there. So an element new to the list lands
+ * before every server-only element that follows it — a lone new element goes first.
+ */
+const normalizeOrder = (
+  merged: ReadonlyArray<unknown>,
   order: ReadonlyArray<unknown>,
+  original: ReadonlyArray<unknown>,
   mergeKey: string | undefined
 ): Array<unknown> => {
-  const identity = (v: unknown): unknown => (mergeKey ? keyOf(v, mergeKey) : v)
-  const wanted = order.map((o) => (mergeKey && isObject(o) ? o[mergeKey] : o))
-  const placed = new Set<number>()
+  const inOrder: Array<unknown> = []
+  const serverOnly: Array<unknown> = []
+  for (const item of merged) (indexIn(order, item, mergeKey) >= 0 ? inOrder : serverOnly).push(item)
+  const rank = (list: ReadonlyArray<unknown>) => (item: unknown) => indexIn(list, item, mergeKey)
+  const byOrder = rank(order)
+  const byOriginal = rank(original)
+  const sortStable = (items: Array<unknown>, key: (item: unknown) => number): Array<unknown> =>
+    items
+      .map((item, i) => ({ item, i, k: key(item) }))
+      .sort((a, b) => (a.k >= 0 && b.k >= 0 ? a.k - b.k : 0) || a.i - b.i)
+      .map((e) => e.item)
+  const patchItems = sortStable(inOrder, byOrder)
+  const serverItems = sortStable(serverOnly, byOriginal)
   const out: Array<unknown> = []
-  for (const w of wanted) {
-    const i = list.findIndex((item, idx) => !placed.has(idx) && deepEqual(identity(item), w))
-    if (i >= 0) {
-      placed.add(i)
-      out.push(list[i])
+  let i = 0
+  let j = 0
+  while (i < serverItems.length || j < patchItems.length) {
+    if (j >= patchItems.length) out.push(serverItems[i++])
+    else if (i >= serverItems.length) out.push(patchItems[j++])
+    else {
+      const li = byOriginal(serverItems[i])
+      const ri = byOriginal(patchItems[j])
+      if (li >= 0 && ri >= 0 && li < ri) out.push(serverItems[i++])
+      else out.push(patchItems[j++])
     }
   }
-  list.forEach((item, idx) => {
-    if (!placed.has(idx)) out.push(item)
-  })
   return out
 }
 
@@ -222,25 +254,27 @@ const mergeList = (
       }
       if (!out.some((o) => deepEqual(o, p))) out.push(p)
     }
-    return out
+    return normalizeOrder(out, patch, original, undefined)
   }
-  const out: Array<unknown> = original.slice()
+  // Like mergeSliceWithSpecialElements: `$patch: delete` elements apply to the original first.
+  const elements: Array<JsonObject> = []
+  let kept: ReadonlyArray<unknown> = original
   for (const p of patch) {
     if (!isObject(p)) return fail(500, `unable to find api field in struct for the merge key "${mergeKey}"`)
     if (p[directiveKey] === "merge" && Object.keys(p).length === 1) continue
     if (!Object.hasOwn(p, mergeKey)) {
       return fail(500, `map: ${JSON.stringify(p)} does not contain declared merge key: ${mergeKey}`)
     }
-    const key = p[mergeKey]
-    const idx = out.findIndex((o) => deepEqual(keyOf(o, mergeKey), key))
     if (p[directiveKey] === "delete") {
-      if (idx >= 0) {
-        const survivors = out.filter((o) => !deepEqual(keyOf(o, mergeKey), key))
-        out.length = 0
-        out.push(...survivors)
-      }
+      const key = p[mergeKey]
+      kept = kept.filter((o) => !deepEqual(keyOf(o, mergeKey), key))
       continue
     }
+    elements.push(p)
+  }
+  const out: Array<unknown> = kept.slice()
+  for (const p of elements) {
+    const idx = indexIn(out, p, mergeKey)
     if (idx >= 0) {
       const current = out[idx]
       out[idx] = isObject(current) ? mergeMap(current, p, elementNode) : fresh(p, { node: elementNode })
@@ -248,7 +282,7 @@ const mergeList = (
       out.push(fresh(p, { node: elementNode }))
     }
   }
-  return out
+  return normalizeOrder(out, elements, kept, mergeKey)
 }
 
 /**
