@@ -194,7 +194,9 @@ const fromImpl = <K>(impl: WorkQueueImpl<K>, name: string): WorkQueue<K> => {
     shutdownWithDrain: (timeout) =>
       Effect.zipRight(
         Effect.sync(() => impl.shutdown()),
-        Effect.timeoutTo(impl.awaitDrained, {
+        // Interruptible even when called from a finalizer (uninterruptible), or the timeout
+        // could never cancel the wait and a stuck reconcile would block shutdown forever.
+        Effect.timeoutTo(Effect.interruptible(impl.awaitDrained), {
           duration: timeout ?? Duration.seconds(30),
           onSuccess: () => true,
           onTimeout: () => false

@@ -1,0 +1,181 @@
+/**
+ * The operator as a program: install the CRD, wait until the apiserver serves it, run the
+ * controller until interrupted. Plus the layers it runs on (a real cluster, or the embedded mock
+ * apiserver over HTTPS) and the demo that creates a sample Website.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import { KubeApi } from "@effect-kube/client/KubeApi"
+import * as KubeConfig from "@effect-kube/client/KubeConfig"
+import * as Conditions from "@effect-kube/controller/Conditions"
+import { EventRecorder } from "@effect-kube/controller/EventRecorder"
+import * as Runner from "@effect-kube/controller/Runner"
+import type { KubeError } from "@effect-kube/core/Errors"
+import type { CrdGenerationError } from "@effect-kube/core/Crd"
+import * as Kinds from "@effect-kube/core/Kinds"
+import type { KubeObject } from "@effect-kube/core/Meta"
+import * as Ownership from "@effect-kube/controller/Ownership"
+import * as Resource from "@effect-kube/core/Resource"
+import * as MockHttpServer from "@effect-kube/testing/MockHttpServer"
+import { type ServeSettings, serveLayer } from "@effect-kube/testing/bin/program"
+import { FieldManager, websiteController, websiteObject } from "./controller.js"
+import { Registry } from "./Registry.js"
+import { crd, Website } from "./Website.js"
+
+/**
+ * The CRD did not become `Established` in time.
+ *
+ * @example
+ * ensureCrd.pipe(Effect.catchTag("CrdNotEstablished", (e) => Effect.logError(e.message)))
+ * @since 0.1.0
+ */
+export class CrdNotEstablished extends Data.TaggedError("CrdNotEstablished")<{ readonly message: string }> {}
+
+const conditionsOf = (object: KubeObject): ReadonlyArray<string> => {
+  const status = object.status
+  const conditions = typeof status === "object" && status !== null && "conditions" in status ? status.conditions : null
+  return Array.isArray(conditions)
+    ? conditions.map((c: unknown) =>
+        typeof c === "object" && c !== null && "type" in c && "status" in c
+          ? `${String(c.type)}=${String(c.status)}`
+          : ""
+      )
+    : []
+}
+
+/**
+ * Server-side applies the Website CRD (generated from its Schema) and waits until it is
+ * `Established` (at most `timeout`, default 1 minute).
+ *
+ * @example
+ * yield* ensureCrd()
+ * @since 0.1.0
+ */
+export const ensureCrd = (
+  timeout: Duration.DurationInput = Duration.minutes(1)
+): Effect.Effect<void, KubeError | CrdGenerationError | CrdNotEstablished, KubeApi> =>
+  Effect.gen(function* () {
+    const definition = yield* crd
+    // Untyped: a CRD fresh from the apiserver carries null status fields.
+    const crds = (yield* KubeApi).resource(Resource.untyped(Kinds.CustomResourceDefinition))
+    const name = definition.metadata.name ?? ""
+    yield* crds.apply(
+      { apiVersion: definition.apiVersion, kind: definition.kind, metadata: { name }, spec: definition.spec },
+      { fieldManager: FieldManager, force: true }
+    )
+    yield* crds.get(name).pipe(
+      Effect.filterOrFail(
+        (c) => conditionsOf(c).includes("Established=True"),
+        () => new CrdNotEstablished({ message: `CRD ${name} is not established within ${Duration.format(timeout)}` })
+      ),
+      Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo(timeout)))
+    )
+    yield* Effect.logInfo(`CRD ${name} is established`)
+  })
+
+/**
+ * The operator's services over the `KubeApi` in context: the event recorder and the registry.
+ *
+ * @since 0.1.0
+ */
+export const OperatorLayer: Layer.Layer<EventRecorder | Registry, KubeError, KubeApi> = Layer.mergeAll(
+  EventRecorder.layer({ reportingController: "example.com/website-operator" }),
+  Registry.layer
+)
+
+/**
+ * The operator: CRD, then the Website controller until interrupted (then a graceful stop).
+ *
+ * @example
+ * NodeRuntime.runMain(operator.pipe(Effect.provide(OperatorLayer), Effect.provide(KubeApi.layerFromKubeConfig())))
+ * @since 0.1.0
+ */
+export const operator = Effect.zipRight(ensureCrd(), Runner.run([websiteController]))
+
+/**
+ * `KubeApi` over the embedded mock apiserver served on HTTPS (`pnpm start` without a
+ * KUBECONFIG): the same live HTTP client a cluster gets, and a kubeconfig on disk for kubectl.
+ *
+ * @example
+ * operator.pipe(Effect.provide(OperatorLayer), Effect.provide(mockKubeApi(settings)))
+ * @since 0.1.0
+ */
+export const mockKubeApi = (settings: ServeSettings) =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const server = yield* MockHttpServer.MockHttpServer
+      const access = yield* KubeConfig.fromString(server.kubeconfigYaml())
+      return KubeApi.layerFromAccess(access)
+    })
+  ).pipe(Layer.provide(serveLayer(settings)))
+
+const sampleSecret: KubeObject = {
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "hello-env", namespace: "default" },
+  stringData: { GREETING: "hello from a Secret" }
+}
+
+const sampleWebsite = websiteObject("hello", "default", {
+  image: "nginx:1.27",
+  replicas: 2,
+  content: "<h1>Hello from effect-kube</h1>",
+  secretRef: { name: "hello-env" }
+})
+
+const describeChild = (kind: string, child: KubeObject): string => {
+  const owner = Ownership.getControllerOf(child)
+  const owned = owner._tag === "Some" ? `, controlled by ${owner.value.kind} ${owner.value.name}` : ""
+  return `${kind} ${child.metadata.namespace}/${child.metadata.name} (resourceVersion ${child.metadata.resourceVersion}${owned})`
+}
+
+/**
+ * Creates a sample Secret and Website, waits until the Website is Ready and logs what the
+ * operator made of it.
+ *
+ * @example
+ * yield* demo
+ * @since 0.1.0
+ */
+export const demo = Effect.gen(function* () {
+  const kube = yield* KubeApi
+  yield* kube.resource(Resource.untyped(Kinds.Secret)).apply(sampleSecret, { fieldManager: "demo" })
+  // The operator installs the CRD: until the apiserver serves Websites, this is a 404.
+  yield* kube
+    .resource(Resource.untyped(Website))
+    .apply(sampleWebsite, { fieldManager: "demo" })
+    .pipe(
+      Effect.retry({
+        schedule: Schedule.spaced("200 millis").pipe(Schedule.upTo("30 seconds")),
+        while: (e) => e._tag === "NotFound"
+      })
+    )
+  yield* Effect.logInfo("demo: applied Secret default/hello-env and Website default/hello")
+  const websites = kube.resource(Website, { namespace: "default" })
+  const ready = yield* websites.get("hello").pipe(
+    Effect.filterOrFail(
+      (site) => Conditions.isTrue(site.status?.conditions, "Ready"),
+      () => "not ready yet"
+    ),
+    Effect.retry(Schedule.spaced("250 millis").pipe(Schedule.upTo("30 seconds")))
+  )
+  const lines = [
+    `demo: Website default/hello is Ready (observedGeneration ${ready.status?.observedGeneration}, url ${ready.status?.url}, finalizers ${JSON.stringify(ready.metadata.finalizers)})`
+  ]
+  for (const [kind, name] of [
+    [Kinds.ConfigMap, "hello-content"],
+    [Kinds.Deployment, "hello"],
+    [Kinds.Service, "hello"]
+  ] as const) {
+    const child = yield* kube.resource(Resource.untyped(kind), { namespace: "default" }).get(name)
+    lines.push(`demo:   ${describeChild(kind.kind, child)}`)
+  }
+  const registry = yield* Registry
+  lines.push(`demo:   registry entries: ${JSON.stringify(yield* registry.entries)}`)
+  yield* Effect.logInfo(lines.join("\n"))
+})
