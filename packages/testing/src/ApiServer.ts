@@ -18,7 +18,9 @@
  *   would eventually drop it; the mock stays deterministic).
  * - Built-in kinds get the defaults controllers meet most (pod templates, Deployments,
  *   StatefulSets, DaemonSets, Services, Events) but not every `SetDefaults_*` of kube-apiserver;
- *   unknown top-level fields of built-ins are dropped, nested ones are kept.
+ *   unknown top-level fields of built-ins are dropped, nested ones are kept. Validation of
+ *   built-ins covers object metadata (with the kube finalizer-name rule), ConfigMap / Secret keys
+ *   and `immutable`, and Pod containers (name, image) — not every `Validate*` of kube-apiserver.
  * - No controllers run: no garbage collection (`orphan`/`foregroundDeletion` finalizers stay),
  *   no namespace controller (a deleted namespace stays Terminating until `/finalize` empties
  *   `spec.finalizers`), no kubelet (a scheduled pod with a grace period stays until deleted with
@@ -42,7 +44,7 @@ import { DefaultVersion, type VersionInfo } from "./internal/discovery.js"
 import { clone } from "./internal/json.js"
 import { fromKindInfo, toKindInfo, versionOf } from "./internal/kinds.js"
 import { Server, type Verb } from "./internal/server.js"
-import { injected, type StatusFailure } from "./internal/status.js"
+import { injected, type StatusFailure, textStatus } from "./internal/status.js"
 import { objectKey } from "./internal/store.js"
 import { watchStream } from "./internal/watch.js"
 
@@ -137,7 +139,11 @@ export interface CountFilter {
 export interface Service {
   /** Answers one request; never fails (errors are Status responses). Bodies never alias internal state. */
   readonly handle: (request: KubeRequest) => Effect.Effect<KubeResponse>
-  /** Alias of `handle`: with `watch`, the exact `KubeTransport` shape. */
+  /**
+   * `handle` as a client transport sees it (with `watch`, the exact `KubeTransport` shape): a
+   * non-JSON error body (the plain-text `404 page not found`) becomes a `Status` carrying the
+   * text as its message, like `HttpTransport` does.
+   */
   readonly request: (request: KubeRequest) => Effect.Effect<KubeResponse>
   /**
    * A watch: `{ type, object }` frames, `ERROR` frames included; refusals fail the stream with the
@@ -242,6 +248,19 @@ export const make = (options: Options = {}): Effect.Effect<Service, Errors.Statu
           return { status: response.status, headers: response.headers, body: clone(response.body) }
         })
       })
+
+    // What a client sees over HTTP: a non-JSON error body (the text 404) arrives as a Status
+    // carrying the text, so `KubeApi` reports the same error on both transports.
+    const request = (req: KubeRequest): Effect.Effect<KubeResponse> =>
+      Effect.map(handle(req), (response) =>
+        response.status >= 300 && typeof response.body === "string"
+          ? {
+              status: response.status,
+              headers: { ...response.headers, "content-type": "application/json" },
+              body: textStatus(response.status, response.body)
+            }
+          : response
+      )
 
     const watch = (request: KubeRequest): Stream.Stream<unknown, Errors.KubeError> =>
       Stream.unwrap(
@@ -353,7 +372,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, Errors.Statu
 
     const service: Service = {
       handle,
-      request: handle,
+      request,
       watch,
       registerKind,
       seed,

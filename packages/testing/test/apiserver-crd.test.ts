@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
 import { ApiServer } from "../src/ApiServer.js"
 import { body, call, frame, frames, widgetCRD, widgetPath } from "./apiserver-fixtures.js"
 
@@ -253,5 +254,185 @@ describe("ApiServer CustomResourceDefinitions", () => {
       })
       expect(list.map((o) => o.metadata.name)).toEqual(["g"])
     }).pipe(Effect.provide(ApiServer.layer()))
+  )
+  it.scoped("misses under a CRD group fall through to the plain-text 404; built-in groups answer a Status", () =>
+    withServer(
+      Effect.gen(function* () {
+        const crd = widgetCRD()
+        const v1 = crd.spec.versions[0]
+        yield* call({
+          method: "POST",
+          path: crdPath,
+          body: { ...crd, spec: { ...crd.spec, versions: [v1, { ...v1, name: "v2", served: false, storage: false }] } }
+        })
+        for (const path of [
+          "/apis/example.com/v2/namespaces/default/widgets",
+          "/apis/example.com/v2",
+          "/apis/example.com/v1/gizmos",
+          // A namespaced kind addressed without its namespace.
+          "/apis/example.com/v1/widgets/w"
+        ]) {
+          const res = yield* call({ method: "GET", path })
+          expect([path, res.status, res.body]).toEqual([path, 404, "404 page not found\n"])
+        }
+        const server = yield* ApiServer
+        const refused = yield* Effect.flip(
+          Stream.runDrain(server.watch({ method: "GET", path: "/apis/example.com/v2/widgets", query: { watch: "1" } }))
+        )
+        expect([refused._tag, refused.message]).toEqual(["NotFound", "404 page not found\n"])
+        const builtin = yield* call({ method: "GET", path: "/apis/apps/v1/gizmos" })
+        expect(body(builtin)).toMatchObject({
+          reason: "NotFound",
+          message: "the server could not find the requested resource"
+        })
+      })
+    )
+  )
+
+  it.scoped("a subresource a CRD does not serve is a NotFound naming the object, present or not", () =>
+    withServer(
+      Effect.gen(function* () {
+        yield* call({ method: "POST", path: crdPath, body: widgetCRD() })
+        yield* call({ method: "POST", path: widgetPath(), body: widget("w", { size: 1 }) })
+        for (const [method, name, sub] of [
+          ["GET", "w", "scale"],
+          ["PUT", "missing", "scale"],
+          ["GET", "w", "other"]
+        ] as const) {
+          const res = yield* call({ method, path: `${widgetPath("default", name)}/${sub}`, body: {} })
+          expect(res.status).toBe(404)
+          expect(body(res)).toMatchObject({
+            reason: "NotFound",
+            message: `widgets.example.com "${name}" not found`,
+            details: { name, group: "example.com", kind: "widgets" }
+          })
+        }
+        // Built-in kinds keep the generic route miss.
+        const cmStatus = yield* call({ method: "GET", path: "/api/v1/namespaces/default/configmaps/x/status" })
+        expect(body(cmStatus)).toMatchObject({
+          message: "the server could not find the requested resource",
+          details: {}
+        })
+      })
+    )
+  )
+
+  it.scoped("server-side apply reads list types and map keys from the CRD schema", () =>
+    withServer(
+      Effect.gen(function* () {
+        const crd = widgetCRD()
+        const v1 = crd.spec.versions[0]
+        const specSchema = v1.schema.openAPIV3Schema.properties.spec
+        const schema = {
+          ...v1.schema.openAPIV3Schema,
+          properties: {
+            ...v1.schema.openAPIV3Schema.properties,
+            spec: {
+              ...specSchema,
+              properties: {
+                ...specSchema.properties,
+                items: {
+                  type: "array",
+                  "x-kubernetes-list-type": "map",
+                  "x-kubernetes-list-map-keys": ["name", "port"],
+                  items: {
+                    type: "object",
+                    required: ["name"],
+                    properties: {
+                      name: { type: "string" },
+                      port: { type: "integer", default: 80 },
+                      value: { type: "string" }
+                    }
+                  }
+                },
+                tags: { type: "array", "x-kubernetes-list-type": "set", items: { type: "string" } },
+                selector: {
+                  type: "object",
+                  "x-kubernetes-map-type": "atomic",
+                  additionalProperties: { type: "string" }
+                }
+              }
+            }
+          }
+        }
+        yield* call({
+          method: "POST",
+          path: crdPath,
+          body: { ...crd, spec: { ...crd.spec, versions: [{ ...v1, schema: { openAPIV3Schema: schema } }] } }
+        })
+        const apply = (manager: string, spec: Record<string, unknown>, force = false) =>
+          call({
+            method: "PATCH",
+            path: widgetPath("default", "w"),
+            contentType: "application/apply-patch+yaml",
+            query: { fieldManager: manager, ...(force ? { force: "true" } : {}) },
+            body: widget("w", spec)
+          })
+        const first = yield* apply("m1", {
+          size: 1,
+          items: [{ name: "x", value: "1" }],
+          tags: ["a"],
+          selector: { a: "1" }
+        })
+        expect(first.status).toBe(201)
+        expect(body(first).metadata.managedFields[0].fieldsV1).toEqual({
+          "f:spec": {
+            "f:size": {},
+            "f:items": { 'k:{"name":"x","port":80}': { ".": {}, "f:name": {}, "f:value": {} } },
+            "f:tags": { 'v:"a"': {} },
+            "f:selector": {}
+          }
+        })
+        const second = yield* apply("m2", { size: 1, items: [{ name: "y", value: "2" }], tags: ["b"] })
+        expect(second.status).toBe(200)
+        expect(body(second).spec.items).toEqual([
+          { name: "x", port: 80, value: "1" },
+          { name: "y", port: 80, value: "2" }
+        ])
+        expect(body(second).spec.tags).toEqual(["a", "b"])
+        const conflict = yield* apply("m2", { size: 1, items: [{ name: "x", value: "3" }], selector: { b: "2" } })
+        expect(conflict.status).toBe(409)
+        expect(body(conflict).message).toBe(
+          // Members of a node before its children's fields, as the real server lists them.
+          'Apply failed with 2 conflicts: conflicts with "m1":\n- .spec.selector\n- .spec.items[name="x",port=80].value'
+        )
+      })
+    )
+  )
+
+  it.scoped("an apply to /status records its own managedFields entry and changes status only", () =>
+    withServer(
+      Effect.gen(function* () {
+        yield* call({ method: "POST", path: crdPath, body: widgetCRD() })
+        const apply = (path: string, manager: string, object: unknown) =>
+          call({
+            method: "PATCH",
+            path,
+            contentType: "application/apply-patch+yaml",
+            query: { fieldManager: manager },
+            body: object
+          })
+        yield* apply(widgetPath("default", "w"), "spec-owner", widget("w", { size: 1 }))
+        const res = yield* apply(
+          `${widgetPath("default", "w")}/status`,
+          "status-owner",
+          widget("w", { size: 9 }, { status: { ready: true } })
+        )
+        expect(res.status).toBe(200)
+        const object = body(res)
+        expect(object.spec.size).toBe(1)
+        expect(object.status).toEqual({ ready: true })
+        expect(object.metadata.managedFields).toMatchObject([
+          { manager: "spec-owner", operation: "Apply", fieldsV1: { "f:spec": { "f:size": {} } } },
+          {
+            manager: "status-owner",
+            operation: "Apply",
+            subresource: "status",
+            fieldsV1: { "f:status": { "f:ready": {} } }
+          }
+        ])
+        expect(object.metadata.managedFields[0]).not.toHaveProperty("subresource")
+      })
+    )
   )
 })

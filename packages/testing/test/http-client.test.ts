@@ -3,6 +3,7 @@ import * as Chunk from "effect/Chunk"
 import * as Fiber from "effect/Fiber"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -11,6 +12,7 @@ import * as Kinds from "@effect-kube/core/Kinds"
 import * as Patch from "@effect-kube/core/Patch"
 import { ApiServer } from "../src/ApiServer.js"
 import * as MockHttpServer from "../src/MockHttpServer.js"
+import { send } from "./httpClient.js"
 
 const cm = (name: string, rv: string) => ({
   apiVersion: "v1",
@@ -196,6 +198,34 @@ describe("the live KubeApi over MockHttpServer serving the in-memory ApiServer",
         )
         expect(forced.data).toEqual({ k: "2" })
       }).pipe(Effect.provide(live))
+    }).pipe(Effect.provide(Layer.fresh(Stack)))
+  )
+  it.scopedLive("the catch-all 404 goes out as plain text; KubeApi reports it as on kube-apiserver", () =>
+    Effect.gen(function* () {
+      const server = yield* MockHttpServer.MockHttpServer
+      const raw = yield* send(server.url, {
+        path: "/apis/nothing.example.com/v1/things",
+        headers: { authorization: `Bearer ${Redacted.value(server.token)}` },
+        ca: server.caPem
+      })
+      expect([raw.status, raw.headers["content-type"], raw.text]).toEqual([
+        404,
+        "text/plain; charset=utf-8",
+        "404 page not found\n"
+      ])
+      const watched = yield* send(server.url, {
+        path: "/apis/nothing.example.com/v1/things?watch=1",
+        headers: { authorization: `Bearer ${Redacted.value(server.token)}` },
+        ca: server.caPem
+      })
+      expect([watched.status, watched.text]).toEqual([404, "404 page not found\n"])
+      const live = yield* clientOver(server)
+      const missing = yield* Effect.flip(
+        Effect.flatMap(KubeApi, (kube) =>
+          kube.request({ method: "GET", path: "/apis/nothing.example.com/v1/things" })
+        ).pipe(Effect.provide(live))
+      )
+      expect([missing._tag, missing.message]).toEqual(["NotFound", "404 page not found\n"])
     }).pipe(Effect.provide(Layer.fresh(Stack)))
   )
 })

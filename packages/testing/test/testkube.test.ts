@@ -143,4 +143,27 @@ describe("TestKube.layer", () => {
       expect(JSON.stringify(groups)).toContain('"apps/v1"')
     }).pipe(Effect.provide(TestKube.layer()))
   )
+  it.scoped("the catch-all text 404 reaches KubeApi as it does over HTTP: NotFound with the text as message", () =>
+    Effect.gen(function* () {
+      const kube = yield* KubeApi
+      const missing = yield* Effect.flip(kube.request({ method: "GET", path: "/apis/nothing.example.com/v1/things" }))
+      expect([missing._tag, missing.message]).toEqual(["NotFound", "404 page not found\n"])
+      const watch = yield* Effect.flip(
+        Stream.runDrain(kube.resource(Widget, { namespace: "default" }).watch({ allowWatchBookmarks: false }))
+      )
+      expect([watch._tag, watch.message]).toEqual(["NotFound", "404 page not found\n"])
+      // `handle` keeps the raw body, `request` hands out what a client transport sees.
+      const server = yield* ApiServer
+      const raw = yield* server.handle({ method: "GET", path: "/apis/nothing.example.com/v1/things" })
+      expect(raw.body).toBe("404 page not found\n")
+      const seen = yield* server.request({ method: "GET", path: "/apis/nothing.example.com/v1/things" })
+      expect(seen.body).toEqual({
+        kind: "Status",
+        apiVersion: "v1",
+        status: "Failure",
+        code: 404,
+        message: "404 page not found\n"
+      })
+    }).pipe(Effect.provide(TestKube.layer()))
+  )
 })

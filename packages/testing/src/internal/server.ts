@@ -9,6 +9,7 @@ import type { KubeRequest, KubeResponse } from "@effect-kube/client/Transport"
 import type { KubeObject, ObjectMeta } from "@effect-kube/core/Meta"
 import { InitialEventsEndAnnotation } from "@effect-kube/core/WatchEvent"
 import { decodeContinue, encodeContinue } from "./continueToken.js"
+import { validateBuiltinCreate, validateBuiltinUpdate } from "./builtinValidation.js"
 import * as Crd from "./crd.js"
 import { admitPod, applyBuiltinDefaults, ServiceAllocator } from "./defaults.js"
 import * as Discovery from "./discovery.js"
@@ -62,6 +63,7 @@ import {
 } from "./kinds.js"
 import { applyJsonPatch, jsonPatchErrorStatus } from "./patch/JsonPatch.js"
 import { applyMergePatch } from "./patch/MergePatch.js"
+import { customRootNode, type Node as SsaNode } from "./patch/Schema.js"
 import { applyErrorStatus, recordUpdate, serverSideApply } from "./patch/ServerSideApply.js"
 import { strategicMerge, strategicMergeErrorStatus } from "./patch/StrategicMerge.js"
 import { parsePath, queryBool, queryOf, type ResourcePath } from "./routing.js"
@@ -394,7 +396,8 @@ export class Server {
   ): KubeResponse {
     const specs = this.specs()
     const found = (doc: unknown): KubeResponse => {
-      if (doc === undefined) throw routeNotFound()
+      if (doc === undefined)
+        throw route._tag === "GroupResources" && this.customGroup(route.group) ? pageNotFound() : routeNotFound()
       return json(200, doc)
     }
     switch (route._tag) {
@@ -421,21 +424,34 @@ export class Server {
     return false
   }
 
+  /**
+   * Whether a group is served by the CRD handler (no built-in kind in it). Its misses differ from
+   * the built-in groups': an unknown resource, an unserved version or a scope mismatch falls
+   * through to the plain-text 404, an unsupported subresource is a NotFound naming the object.
+   */
+  private customGroup(group: string): boolean {
+    if (group === "") return false
+    for (const state of this.byGroupPlural.values()) if (state.spec.group === group && !state.spec.custom) return false
+    return true
+  }
+
   private resolve(route: ResourcePath): Target {
     if (route.group !== "" && !this.servesGroup(route.group)) throw pageNotFound()
+    const custom = this.customGroup(route.group)
+    const miss = custom ? pageNotFound : routeNotFound
     const state = this.state(route.group, route.plural)
     if (state === undefined || !state.spec.versions.some((v) => v.served && v.name === route.version)) {
-      throw routeNotFound()
+      throw miss()
     }
     const spec = state.spec
     const namespaced = spec.scope === "Namespaced"
-    if (namespaced && route.name !== undefined && route.namespace === undefined) throw routeNotFound()
-    if (!namespaced && route.namespace !== undefined) throw routeNotFound()
+    if (namespaced && route.name !== undefined && route.namespace === undefined) throw miss()
+    if (!namespaced && route.namespace !== undefined) throw miss()
     if (route.subresource !== undefined) {
       const ok =
         (route.subresource === "status" && hasStatus(spec, route.version)) ||
         (route.subresource === "finalize" && spec.group === "" && spec.plural === "namespaces")
-      if (!ok) throw routeNotFound()
+      if (!ok) throw custom ? notFound(groupResource(spec), route.name ?? "") : routeNotFound()
     }
     return {
       state,
@@ -695,7 +711,8 @@ export class Server {
             updated: hasStatus(spec, target.version) ? without(draft, ["status"]) : draft,
             manager: options.fieldManager,
             now: new Date(options.now),
-            kind: { group: spec.group, kind: spec.kind }
+            kind: { group: spec.group, kind: spec.kind },
+            root: this.ssaRoot(target)
           }).managedFields
     meta.uid = crypto.randomUUID()
     meta.creationTimestamp = rfc3339(options.now)
@@ -704,7 +721,8 @@ export class Server {
     const pmeta = metaOf(pruned)
     const errs = [
       ...this.validateKind(target, pruned),
-      ...validateObjectMetaCreate(pmeta, spec.scope === "Namespaced", spec.nameRule)
+      ...validateObjectMetaCreate(pmeta, spec.scope === "Namespaced", spec.nameRule),
+      ...validateBuiltinCreate(spec, pruned, pmeta)
     ]
     if (errs.length > 0) throw invalid(groupKind(spec), pmeta.name ?? "", errs)
     const key = objectKey(pmeta.namespace, pmeta.name ?? "")
@@ -819,6 +837,7 @@ export class Server {
     const pmeta = metaOf(pruned)
     const errs = [
       ...validateObjectMetaUpdate(pmeta, existing.metadata, spec.scope === "Namespaced"),
+      ...validateBuiltinUpdate(spec, pruned, pmeta, existing),
       ...this.validateKind(target, pruned)
     ]
     if (errs.length > 0) throw invalid(groupKind(spec), name, errs)
@@ -830,7 +849,8 @@ export class Server {
           manager: options.fieldManager,
           now: new Date(options.now),
           subresource: target.subresource,
-          kind: { group: spec.group, kind: spec.kind }
+          kind: { group: spec.group, kind: spec.kind },
+          root: this.ssaRoot(target)
         }).object
     const next = this.toStorage(target, withFields)
     const key = objectKey(existing.metadata.namespace, name)
@@ -914,7 +934,8 @@ export class Server {
         force: queryBool(query, "force") === true,
         now: new Date(now),
         statusSubresource: hasStatus(target.spec, target.version),
-        kind: { group: target.spec.group, kind: target.spec.kind }
+        kind: { group: target.spec.group, kind: target.spec.kind },
+        root: this.ssaRoot(target)
       })
       if (applied._tag === "Left") {
         const s = applyErrorStatus(applied.left)
@@ -970,7 +991,8 @@ export class Server {
           now: new Date(now),
           subresource: target.subresource,
           statusSubresource: hasStatus(target.spec, target.version),
-          kind: { group: target.spec.group, kind: target.spec.kind }
+          kind: { group: target.spec.group, kind: target.spec.kind },
+          root: this.ssaRoot(target)
         })
         if (applied._tag === "Left") {
           const s = applyErrorStatus(applied.left)
@@ -1499,9 +1521,12 @@ export class Server {
     if (sub === "status") {
       if (spec.statusUpdate === "statusOnly") {
         const status = draft.status
+        // The field manager already tracked this write (an apply's entry): keep its managedFields.
+        const managedFields = meta.managedFields
         resetTo(draft, meta, old)
         if (status !== undefined) draft.status = status
         else delete draft.status
+        if (managedFields !== undefined) meta.managedFields = managedFields
       } else {
         if (old.spec !== undefined) draft.spec = old.spec
         else delete draft.spec
@@ -1555,6 +1580,13 @@ export class Server {
     const schema = target.spec.versions.find((v) => v.name === target.version)?.schema
     if (!isObject(schema)) return []
     return Schema.validate(object, schema, "")
+  }
+
+  /** The field-manager schema of a custom resource (from its CRD); built-ins use the built-in table. */
+  private ssaRoot(target: Target): SsaNode | undefined {
+    if (!target.spec.custom) return undefined
+    const schema = target.spec.versions.find((v) => v.name === target.version)?.schema
+    return isObject(schema) ? customRootNode(schema) : undefined
   }
 
   /** Pruning and defaulting of custom resources. */

@@ -327,9 +327,29 @@ export const tooLargeResourceVersion = (requested: number, current: number): Sta
 export const routeNotFound = (): StatusFailure =>
   fail(404, { ...statusBody(404, "NotFound", "the server could not find the requested resource"), details: {} })
 
+/** The body of {@link pageNotFound}. */
+export const PageNotFoundText = "404 page not found\n"
+
+/**
+ * What a client makes of a non-JSON error body: a `Status` carrying the text as its message
+ * (reason unset), as `HttpTransport` does for a proxy's or the catch-all handler's answer. The
+ * in-memory transport hands out the same shape, so both targets report the same error.
+ */
+export const textStatus = (code: number, text: string): Status => ({
+  kind: "Status",
+  apiVersion: "v1",
+  status: "Failure",
+  code,
+  message: text
+})
+
+/** Whether a `Status` is the client-side shape of {@link pageNotFound} (sent back as plain text over HTTP). */
+export const isPageNotFound = (code: number, status: Status): boolean =>
+  code === 404 && status.reason === undefined && status.message === PageNotFoundText
+
 /** The plain-text 404 of a path outside every API group (the server's catch-all handler). */
 export const pageNotFound = (): StatusFailure =>
-  new StatusFailure(404, {}, { "content-type": "text/plain; charset=utf-8" }, "404 page not found\n")
+  new StatusFailure(404, {}, { "content-type": "text/plain; charset=utf-8" }, PageNotFoundText)
 
 /** 405 for a method a route does not serve. */
 export const methodNotAllowed = (): StatusFailure =>

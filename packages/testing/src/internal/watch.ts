@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { Server, type WatchRegistration } from "./server.js"
-import type { StatusFailure } from "./status.js"
+import { type StatusFailure, textStatus } from "./status.js"
 
 const End: unique symbol = Symbol.for("@effect-kube/testing/WatchEnd")
 type Item = unknown
@@ -30,7 +30,13 @@ export interface WatchEnvironment {
 }
 
 const refused = (failure: StatusFailure): Stream.Stream<never, Errors.KubeError> =>
-  Stream.fail(Errors.fromStatus(failure.code, failure.status, failure.headers["retry-after"]))
+  Stream.fail(
+    Errors.fromStatus(
+      failure.code,
+      failure.text === undefined ? failure.status : textStatus(failure.code, failure.text),
+      failure.headers["retry-after"]
+    )
+  )
 
 /** Opens a watch stream. Refusals (bad options, unknown resource) fail the stream with the Status' error. */
 export const watchStream = (env: WatchEnvironment, request: KubeRequest): Stream.Stream<unknown, Errors.KubeError> =>

@@ -24,6 +24,7 @@ import { isStatusError } from "@effect-kube/core/Errors"
 import type { Status } from "@effect-kube/core/Meta"
 import type { KubeRequest, KubeResponse } from "@effect-kube/client/Transport"
 import { openApi } from "./openapi.js"
+import { isPageNotFound, PageNotFoundText } from "../status.js"
 import { failure, parseRequest } from "./request.js"
 
 /** What the HTTP front serves: the apiserver's two entry points (the `KubeTransport` shape). */
@@ -106,11 +107,13 @@ const readBody = (req: http.IncomingMessage, limit: number): Effect.Effect<strin
     req.on("aborted", () => finish(""))
   })
 
+/** Sends a response: JSON, except a string error body (the text 404), which goes out as it is. */
 const sendJson = (res: http.ServerResponse, code: number, headers: Readonly<Record<string, string>>, body: unknown) => {
   if (res.headersSent || res.destroyed) return
-  const text = body === undefined ? "" : JSON.stringify(body)
+  const raw = typeof body === "string" && code >= 300
+  const text = raw ? body : body === undefined ? "" : JSON.stringify(body)
   res.writeHead(code, {
-    "content-type": "application/json",
+    "content-type": raw ? "text/plain; charset=utf-8" : "application/json",
     "cache-control": "no-cache, private",
     ...headers,
     "content-length": String(Buffer.byteLength(text))
@@ -149,7 +152,7 @@ const streamWatch = (backend: Backend, request: KubeRequest, res: http.ServerRes
         const failed = Cause.failureOption(early.value.cause)
         if (Option.isSome(failed) && Option.isSome(failed.value)) {
           const { code, status } = statusOfError(failed.value.value)
-          return sendJson(res, code, {}, status)
+          return sendJson(res, code, {}, isPageNotFound(code, status) ? PageNotFoundText : status)
         }
         if (Option.isNone(failed)) {
           const e = internalError(Cause.pretty(early.value.cause))

@@ -114,6 +114,21 @@ export const comparePaths = (a: Path, b: Path): number => {
   return a.length - b.length
 }
 
+/**
+ * The order structured-merge-diff's `Set.Iterate` visits paths in (conflict lists are printed in
+ * it): at each node its members first, then its children's subtrees, each group by element.
+ */
+export const iterationOrder = (a: Path, b: Path): number => {
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const aMember = a.length === i + 1
+    const bMember = b.length === i + 1
+    if (aMember !== bMember) return aMember ? -1 : 1
+    const c = compareTokens(a[i], b[i])
+    if (c !== 0) return c
+  }
+  return a.length - b.length
+}
+
 interface TreeNode {
   member: boolean
   readonly children: Map<string, TreeNode>

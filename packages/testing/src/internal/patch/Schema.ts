@@ -189,3 +189,59 @@ export const groupOf = (apiVersion: string): string => {
   const slash = apiVersion.indexOf("/")
   return slash < 0 ? "" : apiVersion.slice(0, slash)
 }
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The `Field` of one OpenAPI v3 schema node (`x-kubernetes-list-type`, `-list-map-keys`, `-map-type`). */
+const fieldOfSchema = (schema: Readonly<Record<string, unknown>>): Field => {
+  const listType = schema["x-kubernetes-list-type"]
+  if (schema.type === "array") {
+    const items = isRecord(schema.items) ? schema.items : {}
+    if (listType === "set") return { mergeKey: "" }
+    const keys = schema["x-kubernetes-list-map-keys"]
+    if (listType === "map" && Array.isArray(keys) && keys.length > 0) {
+      const names = keys.filter((k): k is string => typeof k === "string")
+      const properties = isRecord(items.properties) ? items.properties : {}
+      const keyDefaults: Record<string, unknown> = {}
+      for (const k of names) {
+        const p = properties[k]
+        if (isRecord(p) && p.default !== undefined) keyDefaults[k] = p.default
+      }
+      return { keys: names, keyDefaults, node: nodeOfSchema(items) }
+    }
+    // Lists of a CRD are atomic unless their schema says otherwise.
+    return atomic
+  }
+  if (schema["x-kubernetes-map-type"] === "atomic") return atomic
+  const node = nodeOfSchema(schema)
+  return Object.keys(node).length > 0 ? { node } : {}
+}
+
+/** The fields of an object schema that merge specially (fields merging by default are left out). */
+const nodeOfSchema = (schema: Readonly<Record<string, unknown>>): Node => {
+  const properties = isRecord(schema.properties) ? schema.properties : {}
+  const node: Record<string, Field> = {}
+  for (const [name, child] of Object.entries(properties)) {
+    if (!isRecord(child)) continue
+    const field = fieldOfSchema(child)
+    if (Object.keys(field).length > 0) node[name] = field
+  }
+  return node
+}
+
+const customRoots = new WeakMap<object, Node>()
+
+/**
+ * The schema root of a custom resource from its CRD's `openAPIV3Schema`: list types, map keys
+ * (with their defaults) and atomic maps, as structured-merge-diff reads them. `metadata` is an
+ * ObjectMeta whatever the schema says. Cached per schema object. Maps with
+ * `additionalProperties` are not descended into (their values merge by default rules).
+ */
+export const customRootNode = (schema: object): Node => {
+  const cached = customRoots.get(schema)
+  if (cached !== undefined) return cached
+  const root: Node = { ...(isRecord(schema) ? nodeOfSchema(schema) : {}), metadata: { node: objectMeta } }
+  customRoots.set(schema, root)
+  return root
+}

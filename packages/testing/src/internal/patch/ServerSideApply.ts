@@ -13,10 +13,11 @@
  * resources are unstructured: there `spec` gets its `"."` too.
  *
  * Differences from the real server:
- * - List, atomic and always-present semantics come from the built-in table in `Schema.ts`;
- *   every other list (and every list of a custom resource) is atomic, and every other field
- *   merges granularly. A custom resource's schema is not consulted: its objects are treated as
- *   structs (an applied `map`/`x-kubernetes-preserve-unknown-fields` object gets no `"."`).
+ * - List, atomic and always-present semantics come from the built-in table in `Schema.ts`, or
+ *   for a custom resource from its CRD schema (`x-kubernetes-list-type`, `-list-map-keys`,
+ *   `-map-type`; see `customRootNode`); every other list is atomic, and every other field merges
+ *   granularly. Custom objects are treated as structs (an applied map /
+ *   `x-kubernetes-preserve-unknown-fields` object gets no `"."`).
  * - `null` in an applied configuration is treated as "not applied".
  * - An applied list element missing a key field without a default is rejected (500); the real
  *   server lets validation report it.
@@ -39,6 +40,7 @@ import {
   formatPath,
   fromFieldsV1,
   intersection,
+  iterationOrder,
   keyToken,
   type Path,
   pathKey,
@@ -583,6 +585,8 @@ export interface ApplyOptions {
   readonly statusSubresource?: boolean
   /** The kind (for list semantics); defaults to the applied object's apiVersion/kind. */
   readonly kind?: KindRef
+  /** The schema root, overriding the built-in table's for `kind` (a custom resource's, from its CRD). */
+  readonly root?: Node
 }
 
 /** The outcome of a successful apply: the new object (managedFields set) and its entries. */
@@ -620,7 +624,7 @@ export const serverSideApply = (options: ApplyOptions): Either.Either<ApplyResul
     return Either.left(new ApplyInvalid({ code: 400, message: "metadata.managedFields must be nil" }))
   }
   const applied = resetFields(raw, options.subresource, options.statusSubresource ?? false)
-  const root = rootNode(kindOf(raw, options.kind))
+  const root = options.root ?? rootNode(kindOf(raw, options.kind))
   const apiVersion = typeof raw.apiVersion === "string" ? raw.apiVersion : ""
   const time = formatTime(options.now)
   try {
@@ -666,7 +670,7 @@ export const serverSideApply = (options: ApplyOptions): Either.Either<ApplyResul
       for (const path of intersection(m.set, changed).values()) conflicts.push({ id, m, path })
     }
     if (conflicts.length > 0 && !options.force) {
-      conflicts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : comparePaths(a.path, b.path)))
+      conflicts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : iterationOrder(a.path, b.path)))
       const list = conflicts.map((c) => ({ manager: printManager(c.m), field: formatPath(c.path) }))
       return Either.left(new ApplyConflict({ conflicts: list, message: conflictMessage(list) }))
     }
@@ -717,6 +721,8 @@ export interface UpdateOptions {
   readonly now: Date
   readonly subresource?: string
   readonly kind?: KindRef
+  /** The schema root, overriding the built-in table's for `kind` (a custom resource's, from its CRD). */
+  readonly root?: Node
 }
 
 /**
@@ -733,7 +739,7 @@ export interface UpdateOptions {
 export const recordUpdate = (options: UpdateOptions): ApplyResult => {
   const updated = options.updated
   const apiVersion = typeof updated.apiVersion === "string" ? updated.apiVersion : ""
-  const root = rootNode(kindOf(updated, options.kind))
+  const root = options.root ?? rootNode(kindOf(updated, options.kind))
   const liveEntries = options.live ? metadataOf(options.live).managedFields : undefined
   const sentEntries = metadataOf(updated).managedFields
   const base =
