@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Api } from "@effect-kube/client/Api"
 import { KubeApi } from "@effect-kube/client/KubeApi"
+import * as Tracing from "@effect-kube/manager/Tracing"
 import * as Action from "@effect-kube/controller/Action"
 import * as Conditions from "@effect-kube/controller/Conditions"
 import * as Controller from "@effect-kube/controller/Controller"
@@ -181,6 +182,8 @@ const cleanup = (site: Website) =>
  */
 export const reconcile = (site: Website, context: Controller.ReconcileContext) =>
   Effect.gen(function* () {
+    // Whoever asked for this change may have left a trace context on the Website: link to it.
+    yield* Tracing.linkTraceContext(site)
     const websites = (yield* KubeApi).resource(Website)
     // The cache can lag behind our own writes: a reconcile triggered by another source right
     // after the finalizer was added (or removed) would see the old state and add it again (or

@@ -5,10 +5,13 @@
  *
  * @since 0.1.0
  */
+import * as Config from "effect/Config"
+import type { ConfigError } from "effect/ConfigError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { KubeApi } from "@effect-kube/client/KubeApi"
 import * as KubeConfig from "@effect-kube/client/KubeConfig"
@@ -20,6 +23,7 @@ import type { CrdGenerationError } from "@effect-kube/core/Crd"
 import * as Kinds from "@effect-kube/core/Kinds"
 import type { KubeObject } from "@effect-kube/core/Meta"
 import * as Ownership from "@effect-kube/controller/Ownership"
+import * as Manager from "@effect-kube/manager/Manager"
 import * as Resource from "@effect-kube/core/Resource"
 import * as MockHttpServer from "@effect-kube/testing/MockHttpServer"
 import { type ServeSettings, serveLayer } from "@effect-kube/testing/bin/program"
@@ -96,6 +100,84 @@ export const OperatorLayer: Layer.Layer<EventRecorder | Registry, KubeError, Kub
  * @since 0.1.0
  */
 export const operator = Effect.zipRight(ensureCrd(), Runner.run([websiteController]))
+
+/**
+ * How the operator runs under the manager (see {@link managed}).
+ *
+ * @example
+ * const settings: Program.Settings = { metricsPort: 8080, probesPort: 8081, leaseNamespace: "default" }
+ * @since 0.1.0
+ */
+export interface Settings {
+  /** `/metrics` port (`0` = any free port). */
+  readonly metricsPort: number
+  /** `/healthz` and `/readyz` port (`0` = any free port). */
+  readonly probesPort: number
+  /** Namespace of the `website-operator` Lease. */
+  readonly leaseNamespace: string
+  /** Leader election identity (default `hostname_uuid`). */
+  readonly identity?: string
+}
+
+/**
+ * {@link Settings} from the environment: `METRICS_PORT` (default 8080), `PROBES_PORT` (default
+ * 8081), `POD_NAMESPACE` (default `default`), `POD_NAME` as the leader election identity
+ * (default `hostname_uuid`; a pod name is unique among running replicas).
+ *
+ * @example
+ * const { metricsPort } = yield* settingsFromEnv
+ * @since 0.1.0
+ */
+// `Config.port` rejects 0, which means "any free port" here.
+const portOrZero = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "Expected a port in 0..65535", validation: (n) => n >= 0 && n <= 65535 }),
+    Config.withDefault(fallback)
+  )
+
+export const settingsFromEnv: Effect.Effect<Settings, ConfigError> = Config.all({
+  metricsPort: portOrZero("METRICS_PORT", 8080),
+  probesPort: portOrZero("PROBES_PORT", 8081),
+  leaseNamespace: Config.nonEmptyString("POD_NAMESPACE").pipe(Config.withDefault("default")),
+  identity: Config.nonEmptyString("POD_NAME").pipe(Config.option, Config.map(Option.getOrUndefined))
+})
+
+/**
+ * The operator under the manager: installs the CRD, then runs the Website controller as the
+ * leader of Lease `website-operator` (standbys wait), with `/metrics` and the probes served.
+ * Interruption stops it gracefully (in-flight reconciles finish, then the Lease is released);
+ * a lost lease fails it with `LeadershipLost`.
+ *
+ * @example
+ * Manager.runMain(Effect.flatMap(settingsFromEnv, managed).pipe(Effect.provide(OperatorLayer), Effect.provide(KubeApi.layerFromKubeConfig())))
+ * @since 0.1.0
+ */
+export const managed = (settings: Settings) =>
+  Effect.gen(function* () {
+    yield* ensureCrd()
+    const manager = yield* Manager.make({
+      controllers: [websiteController],
+      leaderElection: {
+        name: "website-operator",
+        namespace: settings.leaseNamespace,
+        ...(settings.identity !== undefined ? { identity: settings.identity } : {})
+      },
+      metricsPort: settings.metricsPort,
+      probesPort: settings.probesPort
+    })
+    // Ports may be random (0): say where the servers actually listen.
+    yield* Effect.forkScoped(
+      Effect.flatMap(manager.addresses, ({ metrics, probes }) =>
+        Effect.logInfo(
+          `metrics on ${Option.match(metrics, { onNone: () => "(off)", onSome: (a) => `http://${a.host}:${a.port}/metrics` })}, probes on ${Option.match(probes, { onNone: () => "(off)", onSome: (a) => `http://${a.host}:${a.port}/healthz and /readyz` })}`
+        )
+      )
+    )
+    yield* Effect.forkScoped(
+      Effect.zipRight(manager.elected, Effect.logInfo("leading Lease website-operator: the controller runs here"))
+    )
+    return yield* manager.run
+  }).pipe(Effect.scoped)
 
 /**
  * `KubeApi` over the embedded mock apiserver served on HTTPS (`pnpm start` without a

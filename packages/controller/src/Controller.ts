@@ -298,6 +298,13 @@ export interface Running {
    * `true` if they all finished. Closing the scope does the same.
    */
   readonly shutdown: Effect.Effect<boolean>
+  /**
+   * Stops at once (controller-runtime on a lost lease): intake stops, in-flight reconciles are
+   * interrupted (their keys dropped, nothing requeued), and a later `shutdown` — or closing the
+   * scope — returns `false` immediately instead of draining. Returns once the workers stopped.
+   * Idempotent.
+   */
+  readonly abort: Effect.Effect<void>
 }
 
 /**

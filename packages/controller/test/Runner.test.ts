@@ -119,4 +119,47 @@ describe("Runner", () => {
       expect(journal).not.toContain("secret late")
     }).pipe(Effect.provide(TestKube.layer({ objects })))
   )
+
+  it.effect("abort interrupts in-flight reconciles at once; the later graceful drain returns immediately", () =>
+    Effect.gen(function* () {
+      const journal: Array<string> = []
+      const slow = Controller.make({
+        name: "runner-abort",
+        for: Kinds.ConfigMap,
+        gracefulShutdownTimeout: "1 minute",
+        reconcile: (_cm, ctx) =>
+          Effect.flatMap(Journal, (j) =>
+            Effect.sync(() => j.push(`start ${ctx.name}`)).pipe(
+              Effect.zipRight(Effect.sleep("10 minutes")),
+              Effect.zipRight(Effect.sync(() => j.push(`done ${ctx.name}`))),
+              Effect.onInterrupt(() => Effect.sync(() => j.push(`interrupted ${ctx.name}`))),
+              Effect.as(Action.done)
+            )
+          )
+      })
+      const scope = yield* Scope.make()
+      const [running] = yield* Runner.start([slow]).pipe(
+        Effect.provideService(Journal, journal),
+        Effect.provide(InformerFactory.layer),
+        Scope.extend(scope)
+      )
+      if (running === undefined) return yield* Effect.dieMessage("no running controller")
+      yield* eventually(() => journal.includes("start cm"), "reconciling")
+      const startedAt = yield* TestClock.currentTimeMillis
+      // no clock movement: the abort does not wait for anything time-based
+      yield* running.abort
+      expect(journal).toEqual(["start cm", "interrupted cm"])
+      expect(yield* running.queue.isShuttingDown).toBe(true)
+      expect(yield* running.queue.processing).toBe(0)
+      expect(yield* running.shutdown).toBe(false)
+      yield* Scope.close(scope, Exit.void)
+      expect(yield* TestClock.currentTimeMillis).toBe(startedAt)
+      // intake stopped: a new ConfigMap is not reconciled
+      yield* (yield* KubeApi)
+        .resource(Resource.untyped(Kinds.ConfigMap), { namespace: "default" })
+        .create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "late", namespace: "default" } })
+      yield* settle
+      expect(journal).toEqual(["start cm", "interrupted cm"])
+    }).pipe(Effect.provide(TestKube.layer({ objects })))
+  )
 })

@@ -132,8 +132,9 @@ export const scoped = <A, E, R>(
  * run; a graceful stop drains its in-flight reconciles (`Running.shutdown`, bounded by the
  * controller's graceful timeout), then its informers stop. Leader-only by default.
  *
- * Caveat: a hard stop (interruption) also drains, because the controller runner drains in its
- * scope finalizer; see the package README ("Known limits") for how leadership loss copes.
+ * A hard stop (interruption: leadership lost, graceful budget spent) aborts the controller
+ * (`Running.abort`): intake stops and in-flight reconciles are interrupted at once, without
+ * waiting for the graceful timeout.
  *
  * @example
  * const standalone = Runnable.fromController(auditLogger, { group: "Other" })
@@ -149,8 +150,9 @@ export const fromController = <R>(
     run: ({ ready, stopping }) =>
       Effect.gen(function* () {
         const running = yield* controller.start
-        yield* ready
-        yield* stopping
-        yield* running.shutdown
+        yield* Effect.onInterrupt(
+          Effect.zipRight(Effect.zipRight(ready, stopping), running.shutdown),
+          () => running.abort
+        )
       })
   })

@@ -8,11 +8,23 @@
  *   link** on the reconcile span, so a trace of "who asked for this" leads to "what the operator
  *   did about it". A link, not a parent: one reconcile serves many changes (level-based).
  * - {@link layer}: exporting is off by default (spans stay in-process, nothing is sent); pass an
- *   exporter layer — e.g. `@effect/opentelemetry`'s `NodeSdk.layer` with an OTLP exporter — to
- *   turn it on. Only that exporter layer depends on OpenTelemetry packages.
+ *   exporter layer — {@link otlp} (OTLP/HTTP), {@link exporter} (any OpenTelemetry
+ *   `SpanExporter`), or your own `@effect/opentelemetry` setup — to turn it on;
+ *   {@link layerFromEnv} turns OTLP on when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
  *
  * @since 0.1.0
  */
+import * as OtelResource from "@effect/opentelemetry/Resource"
+import * as OtelTracer from "@effect/opentelemetry/Tracer"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter
+} from "@opentelemetry/sdk-trace-base"
+import * as Config from "effect/Config"
+import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -168,3 +180,114 @@ export const withReconcileSpan = <A, E, R>(
 export const layer = <E = never, R = never>(
   options: { readonly exporter?: Layer.Layer<never, E, R> } = {}
 ): Layer.Layer<never, E, R> => options.exporter ?? Layer.empty
+
+/**
+ * Options of {@link exporter} and {@link otlp}.
+ *
+ * @example
+ * const options: Tracing.ExporterOptions = { serviceName: "website-operator", serviceVersion: "1.2.0" }
+ * @since 0.1.0
+ */
+export interface ExporterOptions {
+  /** `service.name` of the resource. */
+  readonly serviceName: string
+  readonly serviceVersion?: string
+  /** More resource attributes (e.g. `k8s.pod.name`). */
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>
+  /**
+   * `"batch"` (default: spans are sent in the background, in batches) or `"simple"` (each span
+   * is handed to the exporter when it ends — for tests and debugging).
+   */
+  readonly processor?: "batch" | "simple"
+}
+
+/**
+ * An exporter layer for {@link layer}: Effect's spans become OpenTelemetry spans (attributes,
+ * links, status, parent/child) handed to `spanExporter`. The provider is flushed and shut down
+ * when the layer is released, so spans of the last reconciles are not lost on a graceful stop.
+ *
+ * @example
+ * const memory = new InMemorySpanExporter()
+ * program.pipe(Effect.provide(Tracing.layer({ exporter: Tracing.exporter(memory, { serviceName: "test", processor: "simple" }) })))
+ * @since 0.1.0
+ */
+export const exporter = (spanExporter: SpanExporter, options: ExporterOptions): Layer.Layer<never> => {
+  const resource = OtelResource.layer({
+    serviceName: options.serviceName,
+    ...(options.serviceVersion !== undefined ? { serviceVersion: options.serviceVersion } : {}),
+    ...(options.attributes !== undefined ? { attributes: { ...options.attributes } } : {})
+  })
+  const provider = Layer.scoped(
+    OtelTracer.OtelTracerProvider,
+    Effect.flatMap(OtelResource.Resource, (otelResource) =>
+      Effect.acquireRelease(
+        Effect.sync(
+          () =>
+            new BasicTracerProvider({
+              resource: otelResource,
+              spanProcessors: [
+                options.processor === "simple"
+                  ? new SimpleSpanProcessor(spanExporter)
+                  : new BatchSpanProcessor(spanExporter)
+              ]
+            })
+        ),
+        // Flushes what is buffered; an unreachable collector must not fail or hang the stop.
+        (p) => Effect.promise(() => p.shutdown()).pipe(Effect.timeoutOption("5 seconds"), Effect.ignore)
+      )
+    )
+  )
+  return OtelTracer.layerWithoutOtelTracer.pipe(
+    Layer.provide(OtelTracer.layerTracer),
+    Layer.provide(provider),
+    Layer.provide(resource)
+  )
+}
+
+/**
+ * An OTLP/HTTP (protobuf-free JSON over HTTP) exporter layer for {@link layer}. `endpoint` is the
+ * collector's base URL (`/v1/traces` is appended), as `OTEL_EXPORTER_OTLP_ENDPOINT`; without it
+ * the exporter's own defaults and `OTEL_EXPORTER_OTLP_*` variables apply.
+ *
+ * @example
+ * program.pipe(Effect.provide(Tracing.layer({ exporter: Tracing.otlp({ serviceName: "website-operator", endpoint: "http://otel-collector:4318" }) })))
+ * @since 0.1.0
+ */
+export const otlp = (
+  options: ExporterOptions & {
+    readonly endpoint?: string
+    readonly headers?: Readonly<Record<string, string>>
+  }
+): Layer.Layer<never> =>
+  Layer.unwrapEffect(
+    Effect.sync(() =>
+      exporter(
+        new OTLPTraceExporter({
+          ...(options.endpoint !== undefined ? { url: `${options.endpoint.replace(/\/+$/, "")}/v1/traces` } : {}),
+          ...(options.headers !== undefined ? { headers: { ...options.headers } } : {})
+        }),
+        options
+      )
+    )
+  )
+
+/**
+ * {@link layer} configured from the environment: OTLP/HTTP export to `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * when it is set (service name from `OTEL_SERVICE_NAME`, else `serviceName`), nothing otherwise.
+ *
+ * @example
+ * program.pipe(Effect.provide(Tracing.layerFromEnv({ serviceName: "website-operator" })))
+ * @since 0.1.0
+ */
+export const layerFromEnv = (options: Omit<ExporterOptions, "processor">): Layer.Layer<never, ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const endpoint = yield* Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT"))
+      if (Option.isNone(endpoint)) return layer()
+      const serviceName = yield* Config.nonEmptyString("OTEL_SERVICE_NAME").pipe(
+        Config.withDefault(options.serviceName)
+      )
+      yield* Effect.logInfo(`tracing: exporting spans over OTLP/HTTP to ${endpoint.value}`)
+      return layer({ exporter: otlp({ ...options, serviceName, endpoint: endpoint.value }) })
+    })
+  )

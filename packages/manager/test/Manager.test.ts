@@ -3,6 +3,7 @@
  * drain within the budget, failures, leadership loss, readiness.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -442,6 +443,59 @@ describe("Manager with a real controller", () => {
         // loss detected by lastRenewal + renewDeadline + retryPeriod; reported one retryPeriod before
         // the lease can expire elsewhere even though the reconcile ignores interruption (drain)
         expect(failedAt).toBeLessThanOrEqual(lastRenewal + 13_000)
+      }).pipe(Effect.provide(TestKube.layer({ objects: [cm("a")] })))
+  )
+
+  it.effect(
+    "lost leadership aborts the controller: a slow in-flight reconcile is interrupted at the moment of the loss",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* ApiServer
+        const { kube, partition } = partitionable(server)
+        const log: Array<string> = []
+        let interruptedAt = Number.POSITIVE_INFINITY
+        const controller = Controller.make({
+          name: "abort-ctrl",
+          for: Resource.untyped(Kinds.ConfigMap),
+          namespace: "default",
+          gracefulShutdownTimeout: "1 minute",
+          reconcile: () =>
+            Effect.sync(() => log.push("begin")).pipe(
+              Effect.zipRight(Effect.sleep("10 minutes")),
+              Effect.zipRight(Effect.sync(() => log.push("end"))),
+              Effect.onInterrupt(() =>
+                Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                  Effect.sync(() => {
+                    interruptedAt = now
+                    log.push("interrupted")
+                  })
+                )
+              ),
+              Effect.as(Action.done)
+            )
+        })
+        const manager = yield* Manager.make({ ...noServers, leaderElection, controllers: [controller] }).pipe(
+          Effect.provideService(KubeApi, kube)
+        )
+        const fiber = yield* Effect.fork(manager.run.pipe(Effect.provideService(KubeApi, kube)))
+        yield* manager.elected
+        yield* tick(10)
+        expect(log).toEqual(["begin"])
+        yield* partition(true)
+        let failedAt = Number.POSITIVE_INFINITY
+        for (let i = 0; i < 400 && failedAt === Number.POSITIVE_INFINITY; i++) {
+          yield* TestClock.adjust("100 millis")
+          if (Option.isSome(yield* Fiber.poll(fiber))) failedAt = yield* Clock.currentTimeMillis
+        }
+        const error = yield* Effect.flip(Fiber.join(fiber))
+        expect(error._tag).toBe("LeadershipLost")
+        expect(log).toEqual(["begin", "interrupted"])
+        // interrupted in the same instant as the loss is reported: no graceful drain, no waiting
+        // for the lease-expiry bound
+        expect(interruptedAt).toBe(failedAt)
+        expect(yield* Metrics.render({ process: false })).toContain(
+          'controller_runtime_reconcile_total{controller="abort-ctrl",result="success"} 0'
+        )
       }).pipe(Effect.provide(TestKube.layer({ objects: [cm("a")] })))
   )
 

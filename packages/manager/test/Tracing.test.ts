@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import type * as Tracer from "effect/Tracer"
@@ -121,6 +124,68 @@ describe("Tracing", () => {
           ]
         })
       )
+    )
+  )
+
+  it.effect("OpenTelemetry export: one reconcile → one exported span with key, result and the annotation's link", () =>
+    Effect.gen(function* () {
+      const memory = new InMemorySpanExporter()
+      const controller = Controller.make({
+        name: "otel-ctrl",
+        for: Resource.untyped(Kinds.ConfigMap),
+        namespace: "default",
+        reconcile: (cm) => Effect.as(Tracing.linkTraceContext(cm), Action.done)
+      })
+      // Read before the layer is released: shutting the provider down clears the memory exporter.
+      const finished = yield* Effect.gen(function* () {
+        yield* Controller.start(controller)
+        for (let i = 0; i < 20; i++) yield* TestClock.adjust("10 millis")
+        return memory.getFinishedSpans()
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(InformerFactory.layer),
+        Effect.provide(
+          Tracing.layer({ exporter: Tracing.exporter(memory, { serviceName: "otel-test", processor: "simple" }) })
+        )
+      )
+      const spans = finished.filter((s) => s.name === "reconcile")
+      expect(spans).toHaveLength(1)
+      const [span] = spans
+      expect(span?.attributes).toMatchObject({
+        controller: "otel-ctrl",
+        key: "default/traced",
+        namespace: "default",
+        name: "traced",
+        result: "success"
+      })
+      expect(span?.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([[TRACE, SPAN]])
+      expect(span?.resource.attributes["service.name"]).toBe("otel-test")
+    }).pipe(
+      Effect.provide(
+        TestKube.layer({
+          objects: [
+            {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: {
+                name: "traced",
+                namespace: "default",
+                annotations: { [Tracing.traceparentAnnotation]: `00-${TRACE}-${SPAN}-01` }
+              }
+            }
+          ]
+        })
+      )
+    )
+  )
+
+  it.effect("layerFromEnv exports nothing without OTEL_EXPORTER_OTLP_ENDPOINT", () =>
+    Effect.gen(function* () {
+      const tracer = yield* Effect.tracer
+      expect(tracer).toBe(yield* Effect.provide(Effect.tracer, Layer.empty))
+    }).pipe(
+      Effect.provide(Tracing.layerFromEnv({ serviceName: "x" })),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
     )
   )
 })

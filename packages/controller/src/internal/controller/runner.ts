@@ -4,6 +4,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
@@ -355,13 +356,28 @@ export const start = <A extends KubeObject, E, R>(
       })
 
     const worker = WorkQueue.runWorker(queue, processKey)
-    yield* Effect.forkScoped(
+    const workers = yield* Effect.forkScoped(
       Effect.forEach(Array.from({ length: controller.concurrency }), () => worker, {
         concurrency: "unbounded",
         discard: true
       })
     )
-    const shutdown = Effect.flatMap(queue.shutdownWithDrain(controller.gracefulShutdownTimeout), (drained) =>
+    // Set by `abort`: the graceful drain (a later `shutdown`, the scope finalizer) has nothing
+    // left to wait for and must not hold a stop that is meant to be immediate.
+    let aborted = false
+    const abort = Effect.uninterruptible(
+      Effect.suspend(() => {
+        if (aborted) return Effect.void
+        aborted = true
+        // Shutdown first: an interrupted reconcile is then classified as "stopped", not a
+        // panic, and its key is handed back instead of being requeued.
+        return Effect.zipRight(queue.shutdown, Fiber.interrupt(workers)).pipe(
+          Effect.zipRight(Effect.logInfo("controller aborted: in-flight reconciles interrupted")),
+          Effect.asVoid
+        )
+      })
+    ).pipe(Effect.annotateLogs({ controller: name }))
+    const drain = Effect.flatMap(queue.shutdownWithDrain(controller.gracefulShutdownTimeout), (drained) =>
       drained
         ? Effect.as(Effect.logDebug("controller stopped: in-flight reconciles finished"), true)
         : Effect.as(
@@ -371,11 +387,12 @@ export const start = <A extends KubeObject, E, R>(
             false
           )
     ).pipe(Effect.annotateLogs({ controller: name }))
+    const shutdown = Effect.suspend(() => (aborted ? Effect.succeed(false) : drain))
     // Runs before the workers are interrupted and the informers released (finalizers run in
     // reverse order): intake stops, in-flight reconciles finish, then everything else stops.
     yield* Effect.addFinalizer(() => shutdown)
     yield* Effect.logInfo(`controller started (${controller.concurrency} workers)`).pipe(
       Effect.annotateLogs({ controller: name })
     )
-    return { name, queue, primary: primary.store, cache, shutdown }
+    return { name, queue, primary: primary.store, cache, shutdown, abort }
   })
