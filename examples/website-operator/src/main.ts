@@ -11,7 +11,9 @@
  * Either way: leader election on Lease `website-operator` (namespace `POD_NAMESPACE`, default
  * `default`), `/metrics` on `METRICS_PORT` (8080), `/healthz` `/readyz` on `PROBES_PORT` (8081;
  * `0` = a random port, logged), JSON logs when `NODE_ENV=production`, OTLP/HTTP trace export when
- * `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The first SIGINT/SIGTERM stops gracefully (intake stops,
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the Website admission webhooks over HTTPS on
+ * `WEBHOOK_PORT` (9443) when `WEBHOOK_CERT_DIR` holds `tls.crt`/`tls.key` (off by default; the
+ * embedded mock apiserver never calls webhooks). The first SIGINT/SIGTERM stops gracefully (intake stops,
  * in-flight reconciles finish, the Lease is released, exit 0); a lost lease exits 1.
  *
  * @since 0.1.0

@@ -24,12 +24,15 @@ import * as Kinds from "@effect-kube/core/Kinds"
 import type { KubeObject } from "@effect-kube/core/Meta"
 import * as Ownership from "@effect-kube/controller/Ownership"
 import * as Manager from "@effect-kube/manager/Manager"
+import * as Runnable from "@effect-kube/manager/Runnable"
 import * as Resource from "@effect-kube/core/Resource"
 import * as MockHttpServer from "@effect-kube/testing/MockHttpServer"
 import { type ServeSettings, serveLayer } from "@effect-kube/testing/bin/program"
+import * as WebhookServer from "@effect-kube/webhook/WebhookServer"
 import { FieldManager, websiteController, websiteObject } from "./controller.js"
 import { Registry } from "./Registry.js"
 import { crd, Website } from "./Website.js"
+import { webhooks } from "./webhooks.js"
 
 /**
  * The CRD did not become `Established` in time.
@@ -102,6 +105,22 @@ export const OperatorLayer: Layer.Layer<EventRecorder | Registry, KubeError, Kub
 export const operator = Effect.zipRight(ensureCrd(), Runner.run([websiteController]))
 
 /**
+ * Where the admission webhooks are served (see {@link Settings.webhook}).
+ *
+ * @example
+ * const webhook: Program.WebhookSettings = { port: 9443, certDir: "/tmp/k8s-webhook-server/serving-certs" }
+ * @since 0.1.0
+ */
+export interface WebhookSettings {
+  /** HTTPS port (`0` = any free port). */
+  readonly port: number
+  /** Directory holding `tls.crt` and `tls.key` (re-read when they rotate). */
+  readonly certDir: string
+  /** Interface to bind (default all). */
+  readonly host?: string
+}
+
+/**
  * How the operator runs under the manager (see {@link managed}).
  *
  * @example
@@ -117,12 +136,18 @@ export interface Settings {
   readonly leaseNamespace: string
   /** Leader election identity (default `hostname_uuid`). */
   readonly identity?: string
+  /**
+   * Serve the Website admission webhooks (`webhooks.ts`) in the manager's `Webhook` phase, on
+   * every replica (the apiserver calls any of them), gating `/readyz`. Absent: no webhook server.
+   */
+  readonly webhook?: WebhookSettings
 }
 
 /**
  * {@link Settings} from the environment: `METRICS_PORT` (default 8080), `PROBES_PORT` (default
  * 8081), `POD_NAMESPACE` (default `default`), `POD_NAME` as the leader election identity
- * (default `hostname_uuid`; a pod name is unique among running replicas).
+ * (default `hostname_uuid`; a pod name is unique among running replicas), and the webhook
+ * server when `WEBHOOK_CERT_DIR` is set (port `WEBHOOK_PORT`, default 9443).
  *
  * @example
  * const { metricsPort } = yield* settingsFromEnv
@@ -139,12 +164,51 @@ export const settingsFromEnv: Effect.Effect<Settings, ConfigError> = Config.all(
   metricsPort: portOrZero("METRICS_PORT", 8080),
   probesPort: portOrZero("PROBES_PORT", 8081),
   leaseNamespace: Config.nonEmptyString("POD_NAMESPACE").pipe(Config.withDefault("default")),
-  identity: Config.nonEmptyString("POD_NAME").pipe(Config.option, Config.map(Option.getOrUndefined))
+  identity: Config.nonEmptyString("POD_NAME").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  webhook: Config.all({
+    certDir: Config.nonEmptyString("WEBHOOK_CERT_DIR").pipe(Config.option),
+    port: portOrZero("WEBHOOK_PORT", 9443)
+  }).pipe(
+    Config.map(({ certDir, port }) =>
+      Option.getOrUndefined(Option.map(certDir, (dir): WebhookSettings => ({ certDir: dir, port })))
+    )
+  )
 })
 
 /**
+ * The webhook server of {@link webhooks} as a manager runnable: ready once it listens, closed
+ * (in-flight calls get their grace period) when the manager stops.
+ *
+ * @example
+ * Manager.make({ controllers: [websiteController], webhooks: [webhookRunnable({ port: 9443, certDir })] })
+ * @since 0.1.0
+ */
+export const webhookRunnable = (settings: WebhookSettings): Runnable.Runnable<WebhookServer.WebhookServerError> =>
+  Runnable.make({
+    name: "webhook-server",
+    group: "Webhook",
+    // The server lives in its own scope: listening → ready, then serving until the stop.
+    run: ({ ready, stopping }) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* WebhookServer.make({
+            webhooks,
+            port: settings.port,
+            certDir: settings.certDir,
+            ...(settings.host !== undefined ? { host: settings.host } : {})
+          })
+          yield* Effect.logInfo(`admission webhooks on ${server.url} (${server.paths.join(", ")})`)
+          yield* ready
+          yield* stopping
+        })
+      )
+  })
+
+/**
  * The operator under the manager: installs the CRD, then runs the Website controller as the
- * leader of Lease `website-operator` (standbys wait), with `/metrics` and the probes served.
+ * leader of Lease `website-operator` (standbys wait), with `/metrics` and the probes served,
+ * and — with `settings.webhook` — the admission webhooks served on every replica before the
+ * caches start (`/readyz` fails until they listen: check `webhooks`).
  * Interruption stops it gracefully (in-flight reconciles finish, then the Lease is released);
  * a lost lease fails it with `LeadershipLost`.
  *
@@ -163,7 +227,8 @@ export const managed = (settings: Settings) =>
         ...(settings.identity !== undefined ? { identity: settings.identity } : {})
       },
       metricsPort: settings.metricsPort,
-      probesPort: settings.probesPort
+      probesPort: settings.probesPort,
+      webhooks: settings.webhook !== undefined ? [webhookRunnable(settings.webhook)] : []
     })
     // Ports may be random (0): say where the servers actually listen.
     yield* Effect.forkScoped(
