@@ -12,6 +12,7 @@
  * @internal
  */
 import { isObject, type JsonObject } from "./json.js"
+import { metadataOrder } from "./store.js"
 import { type FieldError, FieldErrors } from "./status.js"
 
 type Schema = JsonObject
@@ -22,23 +23,7 @@ const preserves = (s: Schema): boolean => s["x-kubernetes-preserve-unknown-field
 const embedded = (s: Schema): boolean => s["x-kubernetes-embedded-resource"] === true
 
 /** The ObjectMeta fields a stored object keeps (everything else in `metadata` is dropped). */
-const objectMetaFields = new Set([
-  "name",
-  "generateName",
-  "namespace",
-  "selfLink",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "labels",
-  "annotations",
-  "ownerReferences",
-  "finalizers",
-  "managedFields"
-])
+const objectMetaFields: ReadonlySet<string> = new Set(metadataOrder)
 
 const pruneMeta = (meta: unknown): unknown => {
   if (!isObject(meta)) return meta

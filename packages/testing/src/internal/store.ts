@@ -140,7 +140,8 @@ export class Store {
   }
 }
 
-const metadataOrder = [
+/** ObjectMeta fields in the order the real server serialises them (also: the fields it keeps). */
+export const metadataOrder: ReadonlyArray<string> = [
   "name",
   "generateName",
   "namespace",
