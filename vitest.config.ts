@@ -15,7 +15,8 @@ export default defineConfig({
             "packages/*/test/**/*.test.ts",
             "test/integration/**/*.test.ts",
             "test/conformance/**/*.test.ts",
-            "examples/*/test/**/*.test.ts"
+            "examples/*/test/**/*.test.ts",
+            "test/bench/test/**/*.test.ts"
           ],
           exclude: ["**/node_modules/**", "**/*.e2e.test.ts"],
           testTimeout: 30_000,
