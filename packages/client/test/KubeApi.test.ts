@@ -641,6 +641,33 @@ describe("KubeApi watch", () => {
     })
   )
 
+  it.effect("a slow consumer does not trip the idle timeout while frames wait for it", () =>
+    Effect.gen(function* () {
+      const frames = Array.from({ length: 1000 }, (_, i) => ({ type: "ADDED", object: obj(`o${i}`, String(i + 1)) }))
+      const fake = fakeTransport({ watch: () => Stream.concat(Stream.fromIterable(frames), Stream.never) })
+      const api = yield* Effect.provide(
+        Effect.map(KubeApi, (k) => k.resource(ConfigMap)),
+        fake.layer
+      )
+      let seen = 0
+      const fiber = yield* Effect.fork(
+        Stream.runForEach(api.watch(), () =>
+          // The first event blocks the consumer for twice the idle timeout.
+          seen++ === 0 ? Effect.sleep("10 minutes") : Effect.void
+        )
+      )
+      yield* TestClock.adjust("10 minutes")
+      expect(seen).toBe(1000)
+      expect(yield* Fiber.poll(fiber)).toEqual(Option.none())
+      // Once caught up, the upstream silence counts from the last frame handed over.
+      yield* TestClock.adjust("4 minutes")
+      expect(yield* Fiber.poll(fiber)).toEqual(Option.none())
+      yield* TestClock.adjust("61 seconds")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      expect(error._tag).toBe("TransportError")
+    })
+  )
+
   it.effect("the idle timeout follows timeoutSeconds + 30 s, or the explicit option", () =>
     Effect.gen(function* () {
       const fake = fakeTransport({ watch: () => Stream.never })

@@ -4,6 +4,7 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -255,6 +256,57 @@ export const idleTimeoutOf = (o: Api.WatchOptions | undefined): Duration.Duratio
       ? Duration.seconds(o.timeoutSeconds + 30)
       : Duration.minutes(5)
 
+/** Frames buffered between the socket reader and the decoder of one watch (backpressure beyond). */
+const WatchBuffer = 128
+
+/**
+ * The watch frames with an inactivity timeout: fails with `onIdle()` when upstream delivered
+ * nothing for `idle` while it was being waited on (time the reader spends blocked on a full
+ * buffer, i.e. a slow consumer, does not count). Bookmarks count as activity.
+ *
+ * Why not `Stream.timeoutFail`: it races a timer against every pull (a fork and a timer per
+ * chunk), which doubled the cost of a busy watch. Here the reader stamps a mutable timestamp per
+ * chunk and a single scoped watchdog fiber sleeps until the deadline and re-checks; the reader
+ * runs in its own fiber and hands chunks over through a bounded mailbox, which the watchdog fails.
+ * The timestamp comes from the `Clock` service, so `TestClock` drives it.
+ */
+const withIdleTimeout = <A>(
+  frames: Stream.Stream<A, KubeError>,
+  idle: Duration.Duration,
+  onIdle: () => KubeError
+): Stream.Stream<A, KubeError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const clock = yield* Effect.clock
+      const idleMillis = Duration.toMillis(idle)
+      const mailbox = yield* Mailbox.make<A, KubeError>({ capacity: WatchBuffer, strategy: "suspend" })
+      let lastActivity = clock.unsafeCurrentTimeMillis()
+      let offering = false
+      yield* Effect.forkScoped(
+        Mailbox.into(mailbox)(
+          Stream.runForEachChunk(frames, (chunk) => {
+            lastActivity = clock.unsafeCurrentTimeMillis()
+            offering = true
+            return Effect.map(mailbox.offerAll(chunk), () => {
+              offering = false
+              lastActivity = clock.unsafeCurrentTimeMillis()
+            })
+          })
+        )
+      )
+      yield* Effect.forkScoped(
+        Effect.gen(function* () {
+          while (true) {
+            const remaining = offering ? idleMillis : lastActivity + idleMillis - clock.unsafeCurrentTimeMillis()
+            if (remaining <= 0) return yield* mailbox.fail(onIdle())
+            yield* Effect.sleep(Duration.millis(remaining))
+          }
+        })
+      )
+      return Mailbox.toStream(mailbox)
+    })
+  )
+
 /**
  * A decoded watch over a transport: inactivity timeout on the raw frames (bookmarks count as
  * activity), then frame → event mapping in chunks.
@@ -266,18 +318,16 @@ const watchWith = <X>(
   kindName: string,
   idle: Duration.Duration
 ): Stream.Stream<WatchEvent<X>, KubeError> =>
-  transport.watch(request).pipe(
-    Stream.timeoutFail(
-      () =>
-        new TransportError({
-          message: `watch ${kindName}: no event for ${Duration.format(idle)}, the connection is presumed dead`,
-          method: request.method,
-          url: renderUrl(request.path, request.query)
-        }),
-      idle
-    ),
-    Stream.pipeThroughChannel(framesToEvents(decode, kindName))
-  )
+  withIdleTimeout(
+    transport.watch(request),
+    idle,
+    () =>
+      new TransportError({
+        message: `watch ${kindName}: no event for ${Duration.format(idle)}, the connection is presumed dead`,
+        method: request.method,
+        url: renderUrl(request.path, request.query)
+      })
+  ).pipe(Stream.pipeThroughChannel(framesToEvents(decode, kindName)))
 
 /** Every page of a list, following `continue`. */
 const paginate = <P extends { readonly metadata: ListMeta }>(

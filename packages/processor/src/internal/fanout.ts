@@ -1,3 +1,5 @@
+import type * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -152,85 +154,102 @@ export const make = <A extends KubeObject>(kind: string, inner: Store.Writer<A>)
         }
       }
 
+      const logFailure = (event: string, object: A, cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+        errors++
+        errorsCounter.unsafeUpdate(1, [])
+        return Effect.logError(`informer handler ${event} failed; the handler keeps receiving events`, cause).pipe(
+          Effect.annotateLogs({ kind, handler: name, event, key: describe(object) })
+        )
+      }
+
       const invoke = (
         event: string,
         object: A,
         call: () => Effect.Effect<void, unknown, R>
       ): Effect.Effect<void, never, R> =>
-        Effect.matchCauseEffect(Effect.suspend(call), {
-          onSuccess: () => Effect.void,
-          onFailure: (cause) => {
-            errors++
-            errorsCounter.unsafeUpdate(1, [])
-            return Effect.logError(`informer handler ${event} failed; the handler keeps receiving events`, cause).pipe(
-              Effect.annotateLogs({ kind, handler: name, event, key: describe(object) })
-            )
-          }
-        })
+        Effect.catchAllCause(Effect.suspend(call), (cause) => logFailure(event, object, cause))
 
-      const deliver = (item: Item<A>): Effect.Effect<number, never, R> => {
+      /**
+       * The handler call of one item, uncaught; `undefined` when there is nothing to run. Resyncs
+       * (rare) catch per object themselves, so a failing object does not skip the rest.
+       */
+      const callOf = (item: Item<A>): Effect.Effect<void, unknown, R> | undefined => {
         switch (item._tag) {
-          case "Added": {
-            const onAdd = handler.onAdd
-            return onAdd === undefined
-              ? Effect.succeed(0)
-              : Effect.as(
-                  invoke("add", item.object, () => onAdd(item.object, item.isInitialList)),
-                  1
-                )
-          }
-          case "Updated": {
-            const onUpdate = handler.onUpdate
-            const isSync = Store.isResync(item)
-            return onUpdate === undefined
-              ? Effect.succeed(0)
-              : Effect.as(
-                  invoke("update", item.object, () => onUpdate(item.old, item.object, isSync)),
-                  1
-                )
-          }
-          case "Deleted": {
-            const onDelete = handler.onDelete
-            return onDelete === undefined
-              ? Effect.succeed(0)
-              : Effect.as(
-                  invoke("delete", item.object, () => onDelete(item.object, item.finalStateUnknown)),
-                  1
-                )
-          }
+          case "Added":
+            return handler.onAdd?.(item.object, item.isInitialList)
+          case "Updated":
+            return handler.onUpdate?.(item.old, item.object, Store.isResync(item))
+          case "Deleted":
+            return handler.onDelete?.(item.object, item.finalStateUnknown)
           case "Synced":
-            return Effect.sync(() => {
-              hasSynced = true
-              Deferred.unsafeDone(synced, Exit.void)
-              return 0
-            })
+            hasSynced = true
+            Deferred.unsafeDone(synced, Exit.void)
+            return undefined
           case "Resync": {
             resyncQueued = false
             const onUpdate = handler.onUpdate
-            if (onUpdate === undefined) return Effect.succeed(0)
-            return Effect.as(
-              Effect.forEach(item.objects, (object) => invoke("resync", object, () => onUpdate(object, object, true)), {
-                discard: true
-              }),
-              item.objects.length
+            if (onUpdate === undefined) return undefined
+            return Effect.forEach(
+              item.objects,
+              (object) => invoke("resync", object, () => onUpdate(object, object, true)),
+              { discard: true }
             )
           }
         }
       }
 
-      const loop: Effect.Effect<never, never, R> = Effect.forever(
-        Effect.flatMap(Queue.takeBetween(queue, 1, 256), (batch) =>
-          Effect.gen(function* () {
-            let calls = 0
-            for (const item of batch) {
-              calls += yield* deliver(item)
+      /** Handler calls an item counts: one per event, one per object of a resync. */
+      const callsOf = (item: Item<A>): number => (item._tag === "Resync" ? item.objects.length : 1)
+
+      const eventOf = (item: Store.Change<A>): string =>
+        item._tag === "Added" ? "add" : item._tag === "Updated" ? "update" : "delete"
+
+      /**
+       * Delivers a batch in order with one error handler for the whole batch rather than one per
+       * event: on a failure the failing event is logged and counted, and delivery goes on after it.
+       */
+      const deliverBatch = (batch: ReadonlyArray<Item<A>>): Effect.Effect<void, never, R> => {
+        let index = 0
+        let calls = 0
+        const finish = Effect.sync(() => {
+          delivered += calls
+          if (calls > 0) eventsCounter.unsafeUpdate(calls, [])
+          depthGauge.unsafeUpdate(pending, [])
+        })
+        const next = (): Effect.Effect<void, unknown, R> => {
+          while (index < batch.length) {
+            const item = batch[index]
+            // A throwing handler is a failure of its event, like a failing effect.
+            const call = callOf(item)
+            if (call === undefined) {
+              index++
               pending--
+              continue
             }
-            delivered += calls
-            if (calls > 0) eventsCounter.unsafeUpdate(calls, [])
-            depthGauge.unsafeUpdate(pending, [])
-          })
-        )
+            return Effect.flatMap(call, afterCall)
+          }
+          return Effect.void
+        }
+        const afterCall = (): Effect.Effect<void, unknown, R> => {
+          calls += callsOf(batch[index])
+          index++
+          pending--
+          return next()
+        }
+        const run: Effect.Effect<void, never, R> = Effect.catchAllCause(Effect.suspend(next), (cause) => {
+          const item = batch[index]
+          index++
+          pending--
+          // Only an event's handler call can fail: Synced runs nothing, a resync catches per object.
+          if (item._tag === "Synced" || item._tag === "Resync") return run
+          calls++
+          return Effect.zipRight(logFailure(eventOf(item), item.object, cause), run)
+        })
+        return Effect.zipRight(run, finish)
+      }
+
+      const loop: Effect.Effect<never, never, R> = Effect.forever(
+        Effect.flatMap(Queue.takeBetween(queue, 1, 256), (batch) => deliverBatch(Chunk.toReadonlyArray(batch)))
       )
 
       yield* Effect.forkScoped(loop)
